@@ -1,0 +1,52 @@
+//! Ossuary's build tasks, run as `cargo xtask <command>` (the rust-analyzer xtask pattern).
+//!
+//! The alias lives in `.cargo/config.toml`. xtask has no dependencies and drives cargo
+//! through `$CARGO`.
+#![forbid(unsafe_code)]
+
+mod test;
+mod tidy;
+mod util;
+
+use std::process::ExitCode;
+
+/// Printed by `cargo xtask help` and on a usage error.
+const USAGE: &str = "\
+Usage: cargo xtask <command>
+
+Commands:
+  test [--quick]  run every check CI runs: fmt, clippy, tests, no_std build, docs, tidy
+                  (--quick skips clippy and doc)
+  tidy            check the dependency table (STYLE rule 1), that unsafe_code is used only
+                  in ossuary-ffi, `#![forbid(unsafe_code)]` in the other crate roots, and
+                  leftover dbg!/todo!/unimplemented! in crates/*/src
+  help            print this message
+";
+
+fn main() -> ExitCode {
+    let args: Vec<String> = std::env::args().skip(1).collect();
+    let (cmd, rest) = match args.split_first() {
+        Some((cmd, rest)) => (cmd.as_str(), rest),
+        None => ("help", &[][..]),
+    };
+    let result = match cmd {
+        "help" | "-h" | "--help" => {
+            print!("{USAGE}");
+            Ok(())
+        }
+        "test" => test::run(rest),
+        "tidy" if rest.is_empty() => tidy::run(),
+        "tidy" => Err(util::Error::new("`tidy` takes no arguments")),
+        other => {
+            eprint!("error: unknown command `{other}`\n\n{USAGE}");
+            return ExitCode::from(2);
+        }
+    };
+    match result {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("error: {e}");
+            ExitCode::FAILURE
+        }
+    }
+}

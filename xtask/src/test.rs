@@ -1,0 +1,243 @@
+//! `cargo xtask test [--quick]`: the project's one test command, used by the README and CI.
+
+use std::collections::BTreeSet;
+use std::process::Command;
+use std::time::Instant;
+
+use crate::tidy;
+use crate::util::{self, Error, Result};
+
+/// System tools the tests need, as `(executable, Debian package)`. Installed with apt when
+/// missing and running as root. Later steps (C examples, sanitizers) extend this list.
+const APT_TOOLS: &[(&str, &str)] = &[];
+
+/// What a step does.
+enum Action {
+    /// Check and install system tools and cargo components.
+    Tools,
+    /// Run cargo with these arguments.
+    Cargo(&'static [&'static str]),
+    /// Run cargo with these arguments and `RUSTDOCFLAGS=-D warnings`.
+    CargoDoc(&'static [&'static str]),
+    /// Run `cargo xtask tidy` in process.
+    Tidy,
+}
+
+/// One named step of the test run.
+struct Step {
+    /// The header printed as `==> name`.
+    name: &'static str,
+    /// Skipped by `--quick`.
+    slow: bool,
+    /// What to run.
+    action: Action,
+}
+
+/// Every step, in order.
+const STEPS: &[Step] = &[
+    Step {
+        name: "system tools",
+        slow: false,
+        action: Action::Tools,
+    },
+    Step {
+        name: "fmt",
+        slow: false,
+        action: Action::Cargo(&["fmt", "--all", "--check"]),
+    },
+    Step {
+        name: "clippy",
+        slow: true,
+        action: Action::Cargo(&[
+            "clippy",
+            "--locked",
+            "--workspace",
+            "--all-targets",
+            "--all-features",
+            "--",
+            "-D",
+            "warnings",
+        ]),
+    },
+    Step {
+        name: "test",
+        slow: false,
+        action: Action::Cargo(&["test", "--locked", "--workspace", "--all-features"]),
+    },
+    Step {
+        name: "no_std build",
+        slow: false,
+        action: Action::Cargo(&[
+            "build",
+            "--locked",
+            "--no-default-features",
+            "-p",
+            "ossuary-wire",
+            "-p",
+            "ossuary-crypto",
+            "-p",
+            "ossuary-handshake",
+        ]),
+    },
+    Step {
+        name: "no-default-features test",
+        slow: false,
+        action: Action::Cargo(&[
+            "test",
+            "--locked",
+            "--no-default-features",
+            "-p",
+            "ossuary-wire",
+            "-p",
+            "ossuary-crypto",
+        ]),
+    },
+    Step {
+        name: "doc",
+        slow: true,
+        action: Action::CargoDoc(&["doc", "--locked", "--workspace", "--no-deps"]),
+    },
+    Step {
+        name: "tidy",
+        slow: false,
+        action: Action::Tidy,
+    },
+];
+
+/// Runs the steps in order, stopping at the first failure, and prints a summary line.
+pub(crate) fn run(args: &[String]) -> Result {
+    let mut quick = false;
+    for arg in args {
+        match arg.as_str() {
+            "--quick" => quick = true,
+            other => return Err(Error::new(format!("`test`: unknown argument `{other}`"))),
+        }
+    }
+
+    let start = Instant::now();
+    let mut passed = 0;
+    let mut skipped = Vec::new();
+    for step in STEPS {
+        if quick && step.slow {
+            skipped.push(step.name);
+            continue;
+        }
+        println!("==> {}", step.name);
+        if let Err(e) = run_step(&step.action, quick) {
+            println!(
+                "==> FAILED at step `{}` after {:.1}s ({passed} step(s) passed)",
+                step.name,
+                start.elapsed().as_secs_f64()
+            );
+            return Err(Error::new(format!("step `{}` failed: {e}", step.name)));
+        }
+        passed += 1;
+    }
+    let skipped = if skipped.is_empty() {
+        String::new()
+    } else {
+        format!(", skipped with --quick: {}", skipped.join(", "))
+    };
+    println!(
+        "==> ok: {passed} step(s) passed in {:.1}s{skipped}",
+        start.elapsed().as_secs_f64()
+    );
+    Ok(())
+}
+
+/// Runs one step's action.
+fn run_step(action: &Action, quick: bool) -> Result {
+    match action {
+        Action::Tools => {
+            ensure_apt(APT_TOOLS)?;
+            ensure_cargo_component("fmt", "rustfmt")?;
+            if !quick {
+                ensure_cargo_component("clippy", "clippy")?;
+            }
+            Ok(())
+        }
+        Action::Cargo(args) => util::run(&mut cargo(args)),
+        Action::CargoDoc(args) => util::run(cargo(args).env("RUSTDOCFLAGS", "-D warnings")),
+        Action::Tidy => tidy::run(),
+    }
+}
+
+/// A cargo command in the workspace root with `-D warnings` added to `RUSTFLAGS`.
+///
+/// Every cargo step gets the same `RUSTFLAGS`, so steps sharing `target/` do not rebuild
+/// each other's artifacts.
+fn cargo(args: &[&str]) -> Command {
+    let rustflags = match std::env::var("RUSTFLAGS") {
+        Ok(flags) if flags.contains("-D warnings") => flags,
+        Ok(flags) if !flags.trim().is_empty() => format!("{flags} -D warnings"),
+        _ => "-D warnings".to_owned(),
+    };
+    let mut cmd = Command::new(util::cargo());
+    cmd.args(args)
+        .current_dir(util::project_root())
+        .env("RUSTFLAGS", rustflags);
+    cmd
+}
+
+/// Fails with an installation hint unless `cargo <sub> --version` works.
+fn ensure_cargo_component(sub: &str, component: &str) -> Result {
+    match util::output(Command::new(util::cargo()).args([sub, "--version"])) {
+        Some(version) => {
+            println!("{version}");
+            Ok(())
+        }
+        None => Err(Error::new(format!(
+            "`cargo {sub}` is not available; install it with `rustup component add {component}`"
+        ))),
+    }
+}
+
+/// Makes sure each `(executable, package)` tool is on `PATH`.
+///
+/// Missing tools are installed with one `apt-get update` and one `apt-get install` when
+/// running as root; otherwise the error says which packages to install.
+fn ensure_apt(tools: &[(&str, &str)]) -> Result {
+    let missing: Vec<&(&str, &str)> = tools
+        .iter()
+        .filter(|(exe, _)| !util::on_path(exe))
+        .collect();
+    if missing.is_empty() {
+        println!("system tools: {} needed, all present", tools.len());
+        return Ok(());
+    }
+    let packages: BTreeSet<&str> = missing.iter().map(|(_, pkg)| *pkg).collect();
+    let packages: Vec<&str> = packages.into_iter().collect();
+    let exes: Vec<&str> = missing.iter().map(|(exe, _)| *exe).collect();
+    if !is_root() {
+        return Err(Error::new(format!(
+            "missing tools: {}; install them with `sudo apt-get install {}`",
+            exes.join(", "),
+            packages.join(" ")
+        )));
+    }
+    util::run(
+        Command::new("apt-get")
+            .arg("update")
+            .env("DEBIAN_FRONTEND", "noninteractive"),
+    )?;
+    util::run(
+        Command::new("apt-get")
+            .args(["install", "-y", "--no-install-recommends"])
+            .args(&packages)
+            .env("DEBIAN_FRONTEND", "noninteractive"),
+    )?;
+    let still: Vec<&str> = exes.into_iter().filter(|exe| !util::on_path(exe)).collect();
+    if still.is_empty() {
+        Ok(())
+    } else {
+        Err(Error::new(format!(
+            "still missing after apt-get install: {}",
+            still.join(", ")
+        )))
+    }
+}
+
+/// Whether the process runs as root (`id -u` prints 0).
+fn is_root() -> bool {
+    util::output(Command::new("id").arg("-u")).as_deref() == Some("0")
+}

@@ -1,0 +1,88 @@
+//! Small helpers shared by the subcommands: errors, paths and running commands.
+
+use std::ffi::OsString;
+use std::fmt;
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+/// An xtask failure: a human-readable message that already carries its context.
+#[derive(Debug)]
+pub(crate) struct Error(String);
+
+impl Error {
+    /// Creates an error from a message.
+    pub(crate) fn new(msg: impl Into<String>) -> Self {
+        Self(msg.into())
+    }
+}
+
+impl fmt::Display for Error {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+impl std::error::Error for Error {}
+
+/// The result type used throughout xtask.
+pub(crate) type Result<T = ()> = std::result::Result<T, Error>;
+
+/// The workspace root (the parent of the `xtask` directory).
+pub(crate) fn project_root() -> PathBuf {
+    let manifest_dir = Path::new(env!("CARGO_MANIFEST_DIR"));
+    manifest_dir
+        .parent()
+        .map_or_else(|| manifest_dir.to_path_buf(), Path::to_path_buf)
+}
+
+/// The cargo to drive: `$CARGO` (set by `cargo run`), or `cargo` from `PATH`.
+pub(crate) fn cargo() -> OsString {
+    std::env::var_os("CARGO").unwrap_or_else(|| OsString::from("cargo"))
+}
+
+/// Renders a command line for log and error messages.
+pub(crate) fn display_cmd(cmd: &Command) -> String {
+    let mut s = cmd.get_program().to_string_lossy().into_owned();
+    for arg in cmd.get_args() {
+        s.push(' ');
+        s.push_str(&arg.to_string_lossy());
+    }
+    s
+}
+
+/// Runs `cmd` with inherited stdio, failing unless it exits successfully.
+pub(crate) fn run(cmd: &mut Command) -> Result {
+    let shown = display_cmd(cmd);
+    println!("$ {shown}");
+    let status = cmd
+        .status()
+        .map_err(|e| Error::new(format!("could not start `{shown}`: {e}")))?;
+    if status.success() {
+        Ok(())
+    } else {
+        Err(Error::new(format!("`{shown}` failed ({status})")))
+    }
+}
+
+/// Runs `cmd` quietly and returns its trimmed stdout, or `None` if it could not run or failed.
+pub(crate) fn output(cmd: &mut Command) -> Option<String> {
+    let out = cmd.output().ok()?;
+    if !out.status.success() {
+        return None;
+    }
+    Some(String::from_utf8_lossy(&out.stdout).trim().to_owned())
+}
+
+/// Reads a file, naming it in the error.
+pub(crate) fn read_to_string(path: &Path) -> Result<String> {
+    std::fs::read_to_string(path)
+        .map_err(|e| Error::new(format!("could not read {}: {e}", path.display())))
+}
+
+/// Whether `name` is an executable found in one of the `PATH` directories.
+pub(crate) fn on_path(name: &str) -> bool {
+    let Some(path) = std::env::var_os("PATH") else {
+        return false;
+    };
+    std::env::split_paths(&path).any(|dir| dir.join(name).is_file())
+}
