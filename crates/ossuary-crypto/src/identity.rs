@@ -1,0 +1,345 @@
+//! Long-term Ed25519 (RFC 8032) identities: [`PublicKey`], [`SecretKey`] and
+//! the [`Signer`] trait.
+
+use core::fmt;
+use core::hash::{Hash, Hasher};
+
+use ed25519_dalek::Signer as _;
+use rand_core::CryptoRng;
+use subtle::ConstantTimeEq;
+use zeroize::{ZeroizeOnDrop, Zeroizing};
+
+use crate::error::Error;
+use crate::{HexBytes, PUBLIC_KEY_LEN, SECRET_KEY_LEN, SIGNATURE_LEN};
+
+/// A validated Ed25519 public key (identity).
+///
+/// Constructing one checks, once, that the 32 bytes are the canonical encoding
+/// of a curve point and that the point is not of small order (a "weak" key, for
+/// which a signature can verify for almost any message). After that it is never
+/// re-checked. `Debug` and `Display` show the key as lowercase hex.
+#[derive(Clone, Copy)]
+pub struct PublicKey(ed25519_dalek::VerifyingKey);
+
+impl PublicKey {
+    /// Parses and validates a public key.
+    ///
+    /// # Errors
+    ///
+    /// [`Error::InvalidPublicKey`] if `bytes` do not decode to a curve point,
+    /// are not the canonical encoding of that point, or the point has small
+    /// order.
+    pub fn from_bytes(bytes: &[u8; PUBLIC_KEY_LEN]) -> Result<Self, Error> {
+        let key =
+            ed25519_dalek::VerifyingKey::from_bytes(bytes).map_err(|_| Error::InvalidPublicKey)?;
+        let canonical = key.to_edwards().compress().to_bytes() == *bytes;
+        if !canonical || key.is_weak() {
+            return Err(Error::InvalidPublicKey);
+        }
+        Ok(Self(key))
+    }
+
+    /// The 32-byte encoding.
+    pub fn as_bytes(&self) -> &[u8; PUBLIC_KEY_LEN] {
+        self.0.as_bytes()
+    }
+
+    /// The 32-byte encoding, copied.
+    pub fn to_bytes(&self) -> [u8; PUBLIC_KEY_LEN] {
+        self.0.to_bytes()
+    }
+
+    /// Verifies an Ed25519 signature over `msg`, strictly: `S` must be
+    /// canonical and neither `R` nor the key may have small order
+    /// (`verify_strict`).
+    ///
+    /// # Errors
+    ///
+    /// [`Error::BadSignature`] if the signature does not verify.
+    pub fn verify(&self, msg: &[u8], signature: &[u8; SIGNATURE_LEN]) -> Result<(), Error> {
+        let signature = ed25519_dalek::Signature::from_bytes(signature);
+        self.0
+            .verify_strict(msg, &signature)
+            .map_err(|_| Error::BadSignature)
+    }
+}
+
+impl TryFrom<&[u8]> for PublicKey {
+    type Error = Error;
+
+    /// Parses a public key from a slice that must be exactly 32 bytes long.
+    fn try_from(bytes: &[u8]) -> Result<Self, Error> {
+        let bytes: &[u8; PUBLIC_KEY_LEN] = bytes.try_into().map_err(|_| Error::InvalidPublicKey)?;
+        Self::from_bytes(bytes)
+    }
+}
+
+impl PartialEq for PublicKey {
+    fn eq(&self, other: &Self) -> bool {
+        self.as_bytes() == other.as_bytes()
+    }
+}
+
+impl Eq for PublicKey {}
+
+impl Hash for PublicKey {
+    fn hash<H: Hasher>(&self, state: &mut H) {
+        self.as_bytes().hash(state);
+    }
+}
+
+impl fmt::Debug for PublicKey {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_tuple("PublicKey")
+            .field(&HexBytes(self.as_bytes()))
+            .finish()
+    }
+}
+
+impl fmt::Display for PublicKey {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        fmt::Display::fmt(&HexBytes(self.as_bytes()), f)
+    }
+}
+
+/// An Ed25519 signing key (the 32-byte RFC 8032 seed).
+///
+/// No `Clone`; wiped on drop; `Debug` shows only the public key. Equality is
+/// constant-time.
+pub struct SecretKey(ed25519_dalek::SigningKey);
+
+impl SecretKey {
+    /// Generates a new key from `rng`, drawing exactly 32 bytes with one
+    /// `fill_bytes` call and using them as the seed.
+    pub fn generate(rng: &mut (impl CryptoRng + ?Sized)) -> Self {
+        let mut seed = Zeroizing::new([0u8; SECRET_KEY_LEN]);
+        rng.fill_bytes(seed.as_mut_slice());
+        Self::from_bytes(&seed)
+    }
+
+    /// Uses `bytes` as the seed. Every 32-byte string is a valid key.
+    pub fn from_bytes(bytes: &[u8; SECRET_KEY_LEN]) -> Self {
+        Self(ed25519_dalek::SigningKey::from_bytes(bytes))
+    }
+
+    /// The 32-byte seed, in a buffer that is wiped on drop.
+    pub fn to_bytes(&self) -> Zeroizing<[u8; SECRET_KEY_LEN]> {
+        Zeroizing::new(self.0.to_bytes())
+    }
+
+    /// The matching public key.
+    pub fn public_key(&self) -> PublicKey {
+        // A key derived from a secret is a multiple of the base point, so it is
+        // canonical and of prime order: no validation needed.
+        PublicKey(self.0.verifying_key())
+    }
+}
+
+impl TryFrom<&[u8]> for SecretKey {
+    type Error = Error;
+
+    /// Reads a seed from a slice that must be exactly 32 bytes long.
+    fn try_from(bytes: &[u8]) -> Result<Self, Error> {
+        let bytes: &[u8; SECRET_KEY_LEN] = bytes.try_into().map_err(|_| Error::InvalidSecretKey)?;
+        Ok(Self::from_bytes(bytes))
+    }
+}
+
+impl PartialEq for SecretKey {
+    /// Constant-time comparison of the seeds.
+    fn eq(&self, other: &Self) -> bool {
+        self.0.as_bytes().ct_eq(other.0.as_bytes()).into()
+    }
+}
+
+impl Eq for SecretKey {}
+
+// The inner signing key wipes itself on drop.
+impl ZeroizeOnDrop for SecretKey {}
+
+impl fmt::Debug for SecretKey {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("SecretKey")
+            .field("public_key", &self.public_key())
+            .finish_non_exhaustive()
+    }
+}
+
+/// Something that can sign with an Ed25519 identity: a [`SecretKey`] in
+/// memory, or a key held elsewhere (an HSM, an agent).
+pub trait Signer {
+    /// The public key that verifies this signer's signatures.
+    fn public_key(&self) -> PublicKey;
+
+    /// Signs `msg` with pure Ed25519 (RFC 8032).
+    ///
+    /// # Errors
+    ///
+    /// [`Error::Signer`] if the signature cannot be produced (never for
+    /// [`SecretKey`]).
+    fn sign(&self, msg: &[u8]) -> Result<[u8; SIGNATURE_LEN], Error>;
+}
+
+impl Signer for SecretKey {
+    fn public_key(&self) -> PublicKey {
+        SecretKey::public_key(self)
+    }
+
+    fn sign(&self, msg: &[u8]) -> Result<[u8; SIGNATURE_LEN], Error> {
+        Ok(self.0.sign(msg).to_bytes())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::collections::HashSet;
+    use std::format;
+    use std::string::ToString;
+
+    use super::{PublicKey, SecretKey, Signer};
+    use crate::PresetRng;
+    use crate::error::Error;
+    use crate::test_support::{assert_redacted, test_rng, to_hex};
+
+    #[test]
+    fn sign_verify_round_trip() {
+        let sk = SecretKey::generate(&mut test_rng());
+        let pk = sk.public_key();
+        let sig = sk.sign(b"hello").unwrap();
+        pk.verify(b"hello", &sig).unwrap();
+        assert_eq!(pk.verify(b"hellp", &sig), Err(Error::BadSignature));
+        let mut bad = sig;
+        bad[63] ^= 0x10;
+        assert_eq!(pk.verify(b"hello", &bad), Err(Error::BadSignature));
+        let other = SecretKey::generate(&mut test_rng()).public_key();
+        assert_eq!(other.verify(b"hello", &sig), Err(Error::BadSignature));
+    }
+
+    #[test]
+    fn signer_trait_object() {
+        let sk = SecretKey::generate(&mut test_rng());
+        let signer: &dyn Signer = &sk;
+        let sig = signer.sign(b"m").unwrap();
+        signer.public_key().verify(b"m", &sig).unwrap();
+        assert_eq!(signer.public_key(), sk.public_key());
+    }
+
+    #[test]
+    fn generate_draws_exactly_32_bytes() {
+        let seed = [0x11; 32];
+        let mut rng = PresetRng::new(&seed);
+        let sk = SecretKey::generate(&mut rng);
+        assert_eq!(rng.remaining(), 0);
+        assert!(!rng.overdrawn());
+        assert_eq!(*sk.to_bytes(), seed);
+        assert_eq!(sk, SecretKey::from_bytes(&seed));
+        assert_ne!(sk, SecretKey::from_bytes(&[0x12; 32]));
+    }
+
+    #[test]
+    fn public_key_parsing() {
+        let pk = SecretKey::generate(&mut test_rng()).public_key();
+        assert_eq!(PublicKey::from_bytes(pk.as_bytes()), Ok(pk));
+        assert_eq!(PublicKey::try_from(&pk.as_bytes()[..]), Ok(pk));
+        assert_eq!(
+            PublicKey::try_from(&pk.as_bytes()[..31]),
+            Err(Error::InvalidPublicKey)
+        );
+        assert_eq!(
+            PublicKey::try_from(&[0u8; 33][..]),
+            Err(Error::InvalidPublicKey)
+        );
+    }
+
+    #[test]
+    fn rejects_points_not_on_the_curve() {
+        // y = 2 is not the y-coordinate of any point on edwards25519.
+        let mut bytes = [0u8; 32];
+        bytes[0] = 2;
+        assert_eq!(PublicKey::from_bytes(&bytes), Err(Error::InvalidPublicKey));
+    }
+
+    #[test]
+    fn rejects_weak_keys() {
+        // Small-order points: the identity (y = 1), the point of order 2
+        // (y = -1), and the two order-4 points (y = 0, both signs of x).
+        let identity = {
+            let mut b = [0u8; 32];
+            b[0] = 1;
+            b
+        };
+        let order_two = {
+            let mut b = [0xff; 32];
+            b[0] = 0xec;
+            b[31] = 0x7f;
+            b
+        };
+        let order_four = [0u8; 32];
+        let order_four_neg = {
+            let mut b = [0u8; 32];
+            b[31] = 0x80;
+            b
+        };
+        // An order-8 point.
+        let order_eight: [u8; 32] = [
+            0xc7, 0x17, 0x6a, 0x70, 0x3d, 0x4d, 0xd8, 0x4f, 0xba, 0x3c, 0x0b, 0x76, 0x0d, 0x10,
+            0x67, 0x0f, 0x2a, 0x20, 0x53, 0xfa, 0x2c, 0x39, 0xcc, 0xc6, 0x4e, 0xc7, 0xfd, 0x77,
+            0x92, 0xac, 0x03, 0x7a,
+        ];
+        for bytes in [identity, order_two, order_four, order_four_neg, order_eight] {
+            assert_eq!(
+                PublicKey::from_bytes(&bytes),
+                Err(Error::InvalidPublicKey),
+                "{}",
+                to_hex(&bytes)
+            );
+        }
+    }
+
+    #[test]
+    fn rejects_non_canonical_encodings() {
+        // y = 1 with the sign bit set: x = 0 cannot be negative, so this is a
+        // non-canonical encoding (of the identity).
+        let neg_zero_identity = {
+            let mut b = [0u8; 32];
+            b[0] = 1;
+            b[31] = 0x80;
+            b
+        };
+        assert_eq!(
+            PublicKey::from_bytes(&neg_zero_identity),
+            Err(Error::InvalidPublicKey)
+        );
+    }
+
+    #[test]
+    fn public_key_formats_as_hex() {
+        let pk = SecretKey::from_bytes(&[3; 32]).public_key();
+        let hex = to_hex(pk.as_bytes());
+        assert_eq!(pk.to_string(), hex);
+        assert_eq!(format!("{pk:?}"), format!("PublicKey({hex})"));
+        let mut set = HashSet::new();
+        set.insert(pk);
+        assert!(set.contains(&SecretKey::from_bytes(&[3; 32]).public_key()));
+    }
+
+    #[test]
+    fn secret_key_try_from_slice() {
+        assert_eq!(
+            SecretKey::try_from(&[0u8; 31][..]).map(|_| ()),
+            Err(Error::InvalidSecretKey)
+        );
+        let sk = SecretKey::try_from(&[4u8; 32][..]).unwrap();
+        assert_eq!(*sk.to_bytes(), [4; 32]);
+    }
+
+    #[test]
+    fn debug_is_redacted() {
+        let seed = [0x6b; 32];
+        let sk = SecretKey::from_bytes(&seed);
+        let s = format!("{sk:?}");
+        assert!(s.starts_with("SecretKey { public_key: PublicKey("));
+        assert!(s.ends_with(", .. }"));
+        assert_redacted(&s, &seed);
+    }
+}
