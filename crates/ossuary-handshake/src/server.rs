@@ -1,0 +1,312 @@
+//! The server (responder) state machine.
+//!
+//! ```text
+//!  ExpectClientHello ──CLIENT_HELLO / SERVER_HELLO──▶ ExpectClientAuth
+//!                                                        │ CLIENT_AUTH (decrypt,
+//!                                                        │ strict signature, authorized?)
+//!                                                        ▼
+//!                                                     Complete
+//! ```
+
+use ossuary_crypto::{
+    CryptoRng, EphemeralSecret, HandshakeKey, HandshakeSecret, PublicKey, Role, Signer, Transcript,
+};
+use ossuary_wire::{
+    ClientHello, ClientIdentity, Frame, FrameType, HEADER_LEN, Header, SERVER_HELLO_BODY_LEN,
+    SERVER_HELLO_CLEAR_LEN, SERVER_HELLO_FRAME_LEN, SERVER_IDENTITY_LEN, ServerFlags,
+    ServerIdentity, VERSION_1,
+};
+
+use crate::buf::{part, region};
+use crate::error::{Error, PeerMisbehaved};
+use crate::established::Established;
+#[cfg(feature = "hazmat")]
+use crate::key_log::{KeyLog, log};
+use crate::signature::{Signing, hash_with};
+
+const TAG_LEN: usize = ossuary_crypto::TAG_LEN;
+const MAX_CLIENT_PLAIN: usize = 97;
+
+/// What a server brings to a handshake.
+#[derive(Clone, Copy)]
+pub struct ServerConfig<'a> {
+    /// The server's identity; it signs every handshake.
+    pub identity: &'a dyn Signer,
+    /// Authenticating server: only clients whose key is in
+    /// [`Self::authorized_clients`] are accepted. Open server (`false`):
+    /// anonymous clients and any verified client identity are accepted.
+    pub require_client_auth: bool,
+    /// Client identity keys an authenticating server accepts.
+    pub authorized_clients: &'a [PublicKey],
+    #[cfg(feature = "hazmat")]
+    /// Receives every derived secret (known-answer vectors only).
+    pub key_log: Option<&'a dyn KeyLog>,
+}
+
+impl<'a> ServerConfig<'a> {
+    /// A configuration for the given identity and client policy.
+    #[must_use]
+    pub fn new(
+        identity: &'a dyn Signer,
+        require_client_auth: bool,
+        authorized_clients: &'a [PublicKey],
+    ) -> Self {
+        Self {
+            identity,
+            require_client_auth,
+            authorized_clients,
+            #[cfg(feature = "hazmat")]
+            key_log: None,
+        }
+    }
+
+    #[cfg(feature = "hazmat")]
+    fn key_log(&self) -> Option<&'a dyn KeyLog> {
+        self.key_log
+    }
+}
+
+impl core::fmt::Debug for ServerConfig<'_> {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        f.debug_struct("ServerConfig")
+            .field("identity", &self.identity.public_key())
+            .field("require_client_auth", &self.require_client_auth)
+            .field("authorized_clients", &self.authorized_clients)
+            .finish_non_exhaustive()
+    }
+}
+
+/// The server's handshake: one enum, one variant per state.
+// Variants are held by value: the crate is no_std without alloc, and a
+// handshake lives once per connection, so the size difference costs nothing.
+#[allow(clippy::large_enum_variant)]
+#[derive(Debug)]
+pub enum ServerState {
+    /// Waiting for CLIENT_HELLO.
+    ExpectClientHello(ExpectClientHello),
+    /// SERVER_HELLO sent; waiting for CLIENT_AUTH.
+    ExpectClientAuth(ExpectClientAuth),
+    /// The client is authenticated (or accepted as anonymous).
+    Complete(Established),
+}
+
+impl ServerState {
+    /// A fresh server handshake.
+    #[must_use]
+    pub fn new() -> Self {
+        Self::ExpectClientHello(ExpectClientHello)
+    }
+
+    /// Feeds one complete frame from the client; may write SERVER_HELLO to
+    /// `out`. Returns the next state and the number of bytes written.
+    ///
+    /// # Errors
+    /// Any [`Error`]: the handshake is over (the state was consumed).
+    pub fn handle<R: CryptoRng + ?Sized>(
+        self,
+        frame: &Frame<'_>,
+        config: &ServerConfig<'_>,
+        rng: &mut R,
+        out: &mut [u8],
+    ) -> Result<(Self, usize), Error> {
+        match self {
+            Self::ExpectClientHello(state) => {
+                let (next, n) = state.handle(frame, config, rng, out)?;
+                Ok((Self::ExpectClientAuth(next), n))
+            }
+            Self::ExpectClientAuth(state) => Ok((Self::Complete(state.handle(frame, config)?), 0)),
+            Self::Complete(_) => Err(Error::UnexpectedFrame {
+                expected: &[FrameType::DATA],
+                got: frame.header.frame_type,
+            }),
+        }
+    }
+}
+
+impl Default for ServerState {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+/// Waiting for CLIENT_HELLO. Holds nothing: no resources are committed to a
+/// client before its first message.
+#[derive(Debug, Default)]
+pub struct ExpectClientHello;
+
+impl ExpectClientHello {
+    /// Processes CLIENT_HELLO and writes SERVER_HELLO (149 bytes) to `out`.
+    /// Draws 32 bytes from `rng` for the ephemeral key.
+    ///
+    /// # Errors
+    /// An unexpected frame, a malformed or unsupported CLIENT_HELLO, a
+    /// non-contributory key share, a failing signer, or a short `out`.
+    pub fn handle<R: CryptoRng + ?Sized>(
+        self,
+        frame: &Frame<'_>,
+        config: &ServerConfig<'_>,
+        rng: &mut R,
+        out: &mut [u8],
+    ) -> Result<(ExpectClientAuth, usize), Error> {
+        if frame.header.frame_type != FrameType::CLIENT_HELLO {
+            return Err(Error::UnexpectedFrame {
+                expected: &[FrameType::CLIENT_HELLO],
+                got: frame.header.frame_type,
+            });
+        }
+        let hello = ClientHello::parse(frame.body)?;
+        let msg = region(out, 0, SERVER_HELLO_FRAME_LEN)?;
+        let mut transcript = Transcript::new();
+        transcript.update(&frame.header.to_bytes());
+        transcript.update(frame.body);
+
+        let ephemeral = EphemeralSecret::generate(rng);
+        let ephemeral_public = ephemeral.public_key();
+        let shared = ephemeral
+            .diffie_hellman(&hello.ephemeral)
+            .map_err(|_| PeerMisbehaved::NonContributoryKeyShare)?;
+        let flags = if config.require_client_auth {
+            ServerFlags::CLIENT_AUTH_REQUIRED
+        } else {
+            ServerFlags(0)
+        };
+
+        // The clear part: header || version || flags || e_s.
+        let (clear, sealed) = msg.split_at_mut(SERVER_HELLO_CLEAR_LEN);
+        let header = Header::new(FrameType::SERVER_HELLO, SERVER_HELLO_BODY_LEN)?;
+        region(clear, 0, HEADER_LEN)?.copy_from_slice(&header.to_bytes());
+        region(clear, HEADER_LEN, 1)?.copy_from_slice(&[VERSION_1]);
+        region(clear, HEADER_LEN + 1, 1)?.copy_from_slice(&[flags.0]);
+        region(clear, HEADER_LEN + 2, 32)?.copy_from_slice(&ephemeral_public);
+        transcript.update(clear);
+        let th2 = transcript.hash();
+
+        #[cfg(feature = "hazmat")]
+        log(
+            config.key_log(),
+            "keys.dh",
+            &shared.to_bytes_for_testing_only(),
+        );
+        let secret = HandshakeSecret::from_shared(shared);
+        let keys = secret.handshake_keys(&th2);
+
+        let identity = config.identity.public_key();
+        let th_s = hash_with(&transcript, &[identity.as_bytes()]);
+        let signature = Signing::Server.sign(config.identity, &th_s)?;
+        let (plain, tag_out) = sealed.split_at_mut(SERVER_IDENTITY_LEN);
+        ServerIdentity {
+            identity: identity.to_bytes(),
+            signature,
+        }
+        .encode(plain)?;
+        let tag = keys.server.seal_in_place(&th2, plain);
+        tag_out.copy_from_slice(&tag);
+        transcript.update(sealed);
+        #[cfg(feature = "hazmat")]
+        {
+            log(config.key_log(), "transcript.th2", &th2);
+            log(config.key_log(), "transcript.th_s", &th_s);
+            log(
+                config.key_log(),
+                "keys.hs_secret",
+                &secret.to_bytes_for_testing_only(),
+            );
+            log(
+                config.key_log(),
+                "keys.c_hs_key",
+                &keys.client.to_bytes_for_testing_only(),
+            );
+        }
+
+        Ok((
+            ExpectClientAuth {
+                transcript,
+                secret,
+                client_key: keys.client,
+            },
+            SERVER_HELLO_FRAME_LEN,
+        ))
+    }
+}
+
+/// SERVER_HELLO is out; the next frame must be CLIENT_AUTH.
+pub struct ExpectClientAuth {
+    transcript: Transcript,
+    secret: HandshakeSecret,
+    client_key: HandshakeKey,
+}
+
+impl ExpectClientAuth {
+    /// Processes CLIENT_AUTH: decrypts it, verifies the client's signature
+    /// strictly, and applies the server's client policy.
+    ///
+    /// # Errors
+    /// An unexpected frame, a malformed message, a failed decryption, a bad
+    /// signature, or [`Error::UnauthorizedClient`].
+    pub fn handle(
+        self,
+        frame: &Frame<'_>,
+        config: &ServerConfig<'_>,
+    ) -> Result<Established, Error> {
+        if frame.header.frame_type != FrameType::CLIENT_AUTH {
+            return Err(Error::UnexpectedFrame {
+                expected: &[FrameType::CLIENT_AUTH],
+                got: frame.header.frame_type,
+            });
+        }
+        let plain_len = frame
+            .body
+            .len()
+            .checked_sub(TAG_LEN)
+            .filter(|&n| n <= MAX_CLIENT_PLAIN)
+            .ok_or(Error::Decode(ossuary_wire::DecodeError::BadLength {
+                frame_type: FrameType::CLIENT_AUTH,
+                len: frame.body.len(),
+            }))?;
+        let mut transcript = self.transcript;
+        transcript.update(&frame.header.to_bytes());
+        let th3h = transcript.hash();
+
+        let mut buf = [0u8; MAX_CLIENT_PLAIN];
+        let plain = region(&mut buf, 0, plain_len)?;
+        plain.copy_from_slice(part(frame.body, 0, plain_len)?);
+        let mut tag = [0u8; TAG_LEN];
+        tag.copy_from_slice(part(frame.body, plain_len, TAG_LEN)?);
+        self.client_key
+            .open_in_place(&th3h, plain, &tag)
+            .map_err(|_| PeerMisbehaved::HandshakeDecryptFailed)?;
+
+        let remote = match ClientIdentity::parse(plain)? {
+            ClientIdentity::Anonymous if config.require_client_auth => {
+                return Err(Error::UnauthorizedClient);
+            }
+            ClientIdentity::Anonymous => None,
+            ClientIdentity::Identity {
+                identity,
+                signature,
+            } => {
+                let key = PublicKey::from_bytes(&identity)
+                    .map_err(|_| PeerMisbehaved::InvalidIdentityKey)?;
+                let th_c = hash_with(&transcript, &[&[1], &identity]);
+                Signing::Client.verify(&key, &th_c, &signature)?;
+                if config.require_client_auth && !config.authorized_clients.contains(&key) {
+                    return Err(Error::UnauthorizedClient);
+                }
+                Some(key)
+            }
+        };
+        transcript.update(frame.body);
+        let th = transcript.hash();
+        let traffic = self.secret.into_traffic(&th);
+        #[cfg(feature = "hazmat")]
+        crate::established::log_traffic(config.key_log(), &traffic);
+        let (sealer, opener) = traffic.into_record_keys(Role::Server);
+        Ok(Established::new(sealer, opener, remote, th))
+    }
+}
+
+impl core::fmt::Debug for ExpectClientAuth {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        f.debug_struct("ExpectClientAuth").finish_non_exhaustive()
+    }
+}
