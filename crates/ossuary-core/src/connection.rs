@@ -1,0 +1,907 @@
+//! [`Connection`]: the filter between the application and the wire.
+//!
+//! ```text
+//!   network bytes ──recv_handshake / recv_data──▶ ┌────────────┐ ──▶ plaintext
+//!                                                │ Connection │
+//!   network bytes ◀──send_handshake / flush───── └────────────┘ ◀── send_data
+//! ```
+//!
+//! A partial frame is kept inside until the rest arrives; output that does
+//! not fit the caller's buffer is kept until [`Connection::flush`].
+
+use std::time::Instant;
+
+use ossuary_crypto::{PublicKey, SecretKey, Signer};
+use ossuary_handshake::{ClientConfig, ClientState, Established, ServerConfig, ServerState};
+use ossuary_wire::{Frame, FrameType, HEADER_LEN, MAX_BODY_LEN, Parsed, ResetReason};
+
+use crate::config::{Config, Role};
+use crate::entropy::{Entropy, OsEntropy, draw};
+use crate::error::{ApiMisuse, Error};
+use crate::record::{CONTROL_FRAME_LEN, Opened, RECORD_OVERHEAD, RecordLayer, UpdatePolicy};
+
+/// How much of the input was used and how much output was written.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+#[must_use]
+pub struct Progress {
+    /// Bytes taken from the input.
+    pub consumed: usize,
+    /// Bytes written to the output.
+    pub produced: usize,
+}
+
+/// Where the handshake stands.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum HandshakeStatus {
+    /// Still exchanging messages.
+    InProgress,
+    /// Paused: the server proved this identity key, which is not trusted.
+    /// Call [`Connection::trust_server`] or [`Connection::reject_server`].
+    UntrustedServer(PublicKey),
+    /// Done: records can flow.
+    Done,
+}
+
+enum State {
+    /// Nothing exchanged yet (a client sends CLIENT_HELLO on first use).
+    Fresh,
+    Client(ClientState),
+    Server(ServerState),
+    Established(RecordLayer),
+    Failed {
+        error: Error,
+        peer_reset_seen: bool,
+    },
+    /// We sent RESET; frames are discarded until the peer's RESET.
+    AwaitPeerReset,
+    /// Only seen if a step panicked midway, which it must not.
+    Poisoned,
+}
+
+/// One end of an Ossuary channel. See the crate docs for a full example.
+pub struct Connection {
+    role: Role,
+    config: Config,
+    identity: Option<Box<dyn Signer + Send + Sync>>,
+    authorized: Vec<PublicKey>,
+    entropy: Box<dyn Entropy>,
+    state: State,
+    remote: Option<PublicKey>,
+    /// The frame being received; after a DATA record opened, its plaintext.
+    rx: Vec<u8>,
+    rx_plain: core::ops::Range<usize>,
+    /// Bytes for the network not yet handed out; `tx_pos` is how far.
+    tx: Vec<u8>,
+    tx_pos: usize,
+    resets_left: u32,
+    reset_sent: bool,
+    deadline: Option<Instant>,
+    peer_closed: bool,
+}
+
+impl Connection {
+    /// A connection for `role` with the default [`Config`]. A server gets a
+    /// random identity key (replace it with [`Self::set_secret_key`]).
+    ///
+    /// # Errors
+    /// [`Error::Entropy`] if the OS random number generator fails.
+    pub fn new(role: Role) -> Result<Self, Error> {
+        Self::with_config(role, Config::default())
+    }
+
+    /// A connection for `role` with explicit limits.
+    ///
+    /// # Errors
+    /// [`Error::Entropy`] if the OS random number generator fails.
+    pub fn with_config(role: Role, config: Config) -> Result<Self, Error> {
+        Self::with_entropy(role, config, Box::new(OsEntropy))
+    }
+
+    pub(crate) fn with_entropy(
+        role: Role,
+        config: Config,
+        mut entropy: Box<dyn Entropy>,
+    ) -> Result<Self, Error> {
+        let identity: Option<Box<dyn Signer + Send + Sync>> = if role.is_server() {
+            let bytes = draw::<32>(entropy.as_mut())?;
+            Some(Box::new(SecretKey::from_bytes(&bytes)))
+        } else {
+            None
+        };
+        let state = if role.is_server() {
+            State::Server(ServerState::new())
+        } else {
+            State::Fresh
+        };
+        Ok(Self {
+            role,
+            resets_left: config.max_resets,
+            config,
+            identity,
+            authorized: Vec::new(),
+            entropy,
+            state,
+            remote: None,
+            rx: Vec::new(),
+            rx_plain: 0..0,
+            tx: Vec::new(),
+            tx_pos: 0,
+            reset_sent: false,
+            deadline: None,
+            peer_closed: false,
+        })
+    }
+
+    /// A connection whose handshake randomness comes from `bytes`, in order
+    /// (for known-answer vectors). Never use outside tests.
+    ///
+    /// # Errors
+    /// [`Error::Entropy`] when `bytes` runs out.
+    #[cfg(feature = "hazmat")]
+    pub fn with_fixed_entropy_for_testing_only(
+        role: Role,
+        config: Config,
+        bytes: Vec<u8>,
+    ) -> Result<Self, Error> {
+        Self::with_entropy(role, config, Box::new(crate::entropy::Fixed::new(bytes)))
+    }
+
+    /// This connection's role.
+    #[must_use]
+    pub fn role(&self) -> Role {
+        self.role
+    }
+
+    /// Sets the identity key from its 32 secret bytes.
+    ///
+    /// # Errors
+    /// [`Error::InvalidKey`] unless `key` is 32 bytes;
+    /// [`ApiMisuse::HandshakeStarted`] once the handshake has begun.
+    pub fn set_secret_key(&mut self, key: &[u8]) -> Result<(), Error> {
+        let key = SecretKey::try_from(key).map_err(|_| Error::InvalidKey)?;
+        self.set_signer(Box::new(key))
+    }
+
+    /// Uses `signer` as the identity: a key held in an HSM, TPM or secure
+    /// element only needs to sign.
+    ///
+    /// # Errors
+    /// [`ApiMisuse::HandshakeStarted`] once the handshake has begun.
+    pub fn set_signer(&mut self, signer: Box<dyn Signer + Send + Sync>) -> Result<(), Error> {
+        self.check_not_started()?;
+        self.identity = Some(signer);
+        Ok(())
+    }
+
+    /// Adds a key this side accepts: a trusted server key for a client, an
+    /// authorized client key for an authenticating server.
+    ///
+    /// # Errors
+    /// [`Error::InvalidKey`] if `key` is not a valid Ed25519 public key.
+    pub fn add_authorized_key(&mut self, key: &[u8]) -> Result<(), Error> {
+        let key = PublicKey::try_from(key).map_err(|_| Error::InvalidKey)?;
+        if !self.authorized.contains(&key) {
+            self.authorized.push(key);
+        }
+        Ok(())
+    }
+
+    /// Adds several keys; all are checked before any is added.
+    ///
+    /// # Errors
+    /// [`Error::InvalidKey`] if any key is invalid (then none is added).
+    pub fn add_authorized_keys<'k, I>(&mut self, keys: I) -> Result<usize, Error>
+    where
+        I: IntoIterator<Item = &'k [u8]>,
+    {
+        let parsed = keys
+            .into_iter()
+            .map(|k| PublicKey::try_from(k).map_err(|_| Error::InvalidKey))
+            .collect::<Result<Vec<_>, _>>()?;
+        let n = parsed.len();
+        for key in parsed {
+            if !self.authorized.contains(&key) {
+                self.authorized.push(key);
+            }
+        }
+        Ok(n)
+    }
+
+    /// The peer's verified identity key: the server's once it is proven
+    /// (including while paused for trust), the client's when it sent one.
+    #[must_use]
+    pub fn remote_public_key(&self) -> Option<&PublicKey> {
+        match &self.state {
+            State::Client(ClientState::UntrustedServer(auth)) => Some(auth.server_key()),
+            _ => self.remote.as_ref(),
+        }
+    }
+
+    /// This side's identity key, if it has one.
+    #[must_use]
+    pub fn local_public_key(&self) -> Option<PublicKey> {
+        self.identity.as_ref().map(|s| s.public_key())
+    }
+
+    /// Where the handshake stands, without side effects.
+    ///
+    /// # Errors
+    /// The connection's sticky error, if it failed.
+    pub fn handshake_status(&self) -> Result<HandshakeStatus, Error> {
+        Ok(match &self.state {
+            State::Failed { error, .. } => return Err(*error),
+            State::Established(_) => HandshakeStatus::Done,
+            State::Client(ClientState::UntrustedServer(auth)) => {
+                HandshakeStatus::UntrustedServer(*auth.server_key())
+            }
+            _ => HandshakeStatus::InProgress,
+        })
+    }
+
+    /// Whether the handshake is done. Checks the deadline.
+    ///
+    /// # Errors
+    /// The sticky error if the handshake failed or timed out.
+    pub fn handshake_done(&mut self) -> Result<bool, Error> {
+        self.check_deadline()?;
+        Ok(self.handshake_status()? == HandshakeStatus::Done)
+    }
+
+    /// Writes pending handshake bytes to `out` (a client's first call
+    /// creates CLIENT_HELLO). Returns the bytes written; what does not fit
+    /// stays for the next call.
+    ///
+    /// # Errors
+    /// The sticky error, a timeout, or [`Error::Entropy`].
+    pub fn send_handshake(&mut self, out: &mut [u8]) -> Result<usize, Error> {
+        if !matches!(self.state, State::Failed { .. }) {
+            self.guard(Self::start_if_fresh)?;
+            self.check_deadline()?;
+        }
+        Ok(self.drain_into(out))
+    }
+
+    /// Feeds handshake bytes from the network. Stops after the last
+    /// handshake frame, so bytes of records that follow are left for
+    /// [`Self::recv_data`]. Returns the bytes consumed.
+    ///
+    /// # Errors
+    /// Any handshake failure; the error is sticky.
+    pub fn recv_handshake(&mut self, input: &[u8]) -> Result<usize, Error> {
+        self.guard(Self::start_if_fresh)?;
+        self.check_deadline()?;
+        let mut consumed = 0;
+        while !matches!(self.state, State::Established(_)) {
+            let Some(rest) = input.get(consumed..).filter(|r| !r.is_empty()) else {
+                break;
+            };
+            if self.deadline.is_none() {
+                self.deadline = Some(self.config.clock.now() + self.config.handshake_timeout);
+            }
+            if matches!(self.state, State::AwaitPeerReset) {
+                consumed += self.discard_until_reset(rest)?;
+                continue;
+            }
+            let (n, complete) = self.guard(|c| c.buffer_frame(rest))?;
+            consumed += n;
+            if !complete {
+                break;
+            }
+            self.guard(Self::on_frame_during_handshake)?;
+            if matches!(self.state, State::Client(ClientState::UntrustedServer(_))) {
+                break;
+            }
+        }
+        Ok(consumed)
+    }
+
+    /// Approves the untrusted server key the handshake paused on, and
+    /// queues CLIENT_AUTH. The application should also record the key.
+    ///
+    /// # Errors
+    /// [`ApiMisuse::NotAwaitingTrust`] if not paused; handshake errors.
+    pub fn trust_server(&mut self) -> Result<(), Error> {
+        if !matches!(self.state, State::Client(ClientState::UntrustedServer(_))) {
+            return Err(ApiMisuse::NotAwaitingTrust.into());
+        }
+        self.guard(|c| {
+            let State::Client(ClientState::UntrustedServer(auth)) = c.take_state() else {
+                return Err(ApiMisuse::NotAwaitingTrust.into());
+            };
+            let mut out = [0u8; 128];
+            let cfg = ClientConfig::new(c.identity_ref(), &c.authorized);
+            let (done, n) = auth.finish(&cfg, &mut out)?;
+            c.queue(out.get(..n).unwrap_or_default());
+            c.establish(done);
+            Ok(())
+        })
+    }
+
+    /// Refuses the untrusted server key: the connection fails with
+    /// [`Error::UntrustedServer`] and a RESET (reason 5) is queued.
+    ///
+    /// # Errors
+    /// [`ApiMisuse::NotAwaitingTrust`] if not paused; otherwise always
+    /// returns the resulting [`Error::UntrustedServer`].
+    pub fn reject_server(&mut self) -> Result<(), Error> {
+        if !matches!(self.state, State::Client(ClientState::UntrustedServer(_))) {
+            return Err(ApiMisuse::NotAwaitingTrust.into());
+        }
+        self.guard(|_| Err(Error::UntrustedServer))
+    }
+
+    /// Encrypts `plaintext` into records written to `out`. A record that
+    /// does not fit `out` is kept for [`Self::flush`], and no more plaintext
+    /// is taken until it is flushed. Pending output is written first.
+    ///
+    /// # Errors
+    /// [`ApiMisuse::HandshakeNotDone`], [`Error::Closed`] after
+    /// [`Self::close`], the sticky error.
+    pub fn send_data(&mut self, plaintext: &[u8], out: &mut [u8]) -> Result<Progress, Error> {
+        self.check_established()?;
+        let mut produced = self.drain_into(out);
+        let mut consumed = 0;
+        while self.pending_output().is_empty() {
+            let Some(rest) = plaintext.get(consumed..).filter(|r| !r.is_empty()) else {
+                break;
+            };
+            let chunk = rest.len().min(self.max_plaintext());
+            let room = out.get_mut(produced..).unwrap_or_default();
+            let n = self.guard(|c| c.seal_data(rest.get(..chunk).unwrap_or_default(), room))?;
+            consumed += chunk;
+            produced += n;
+            produced += self.drain_into(out.get_mut(produced..).unwrap_or_default());
+        }
+        Ok(Progress { consumed, produced })
+    }
+
+    /// Feeds network bytes and writes decrypted application data to `out`.
+    /// Key updates are applied as they arrive. After the peer's CLOSE,
+    /// [`Self::peer_closed`] is true and no more data comes.
+    ///
+    /// # Errors
+    /// [`ApiMisuse::HandshakeNotDone`]; [`Error::BadRecord`] for any altered,
+    /// replayed, reordered, dropped or forged record; [`Error::PeerReset`];
+    /// the sticky error.
+    pub fn recv_data(&mut self, input: &[u8], out: &mut [u8]) -> Result<Progress, Error> {
+        match self.state {
+            State::Established(_) | State::AwaitPeerReset => {}
+            _ => self.check_established()?,
+        }
+        let mut p = Progress::default();
+        loop {
+            p.produced += self.take_plaintext(out.get_mut(p.produced..).unwrap_or_default());
+            if !self.rx_plain.is_empty() || p.produced == out.len() && !out.is_empty() {
+                break;
+            }
+            if self.peer_closed || !matches!(self.state, State::Established(_)) {
+                if matches!(self.state, State::AwaitPeerReset) {
+                    p.consumed +=
+                        self.discard_until_reset(input.get(p.consumed..).unwrap_or_default())?;
+                }
+                break;
+            }
+            let Some(rest) = input.get(p.consumed..).filter(|r| !r.is_empty()) else {
+                break;
+            };
+            let (n, complete) = self.guard(|c| c.buffer_frame(rest))?;
+            p.consumed += n;
+            if !complete {
+                break;
+            }
+            self.guard(Self::on_record)?;
+        }
+        Ok(p)
+    }
+
+    /// Writes pending output (handshake messages, records, RESET) to `out`.
+    /// Returns the bytes written; the rest stays for the next call.
+    ///
+    /// # Errors
+    /// None today; the `Result` keeps room for transports with limits.
+    pub fn flush(&mut self, out: &mut [u8]) -> Result<usize, Error> {
+        Ok(self.drain_into(out))
+    }
+
+    /// Bytes waiting to go to the network, without copying. After writing
+    /// some of them, call [`Self::advance_output`].
+    #[must_use]
+    pub fn pending_output(&self) -> &[u8] {
+        self.tx.get(self.tx_pos..).unwrap_or_default()
+    }
+
+    /// Marks `n` bytes of [`Self::pending_output`] as sent.
+    pub fn advance_output(&mut self, n: usize) {
+        self.tx_pos = self.tx_pos.saturating_add(n).min(self.tx.len());
+        if self.tx_pos == self.tx.len() {
+            self.tx.clear();
+            self.tx_pos = 0;
+        }
+    }
+
+    /// Queues an authenticated CLOSE; nothing can be sent after it.
+    ///
+    /// # Errors
+    /// [`ApiMisuse::HandshakeNotDone`], [`Error::Closed`] if already closed.
+    pub fn close(&mut self) -> Result<(), Error> {
+        self.check_established()?;
+        self.guard(|c| {
+            let mut buf = [0u8; CONTROL_FRAME_LEN];
+            let n = c.records()?.write_close(&mut buf)?;
+            c.queue(buf.get(..n).unwrap_or_default());
+            Ok(())
+        })
+    }
+
+    /// Queues a KEY_UPDATE now and switches to the next send key.
+    ///
+    /// # Errors
+    /// [`ApiMisuse::HandshakeNotDone`], [`Error::Closed`].
+    pub fn update_keys(&mut self) -> Result<(), Error> {
+        self.check_established()?;
+        self.guard(|c| {
+            let mut buf = [0u8; CONTROL_FRAME_LEN];
+            let n = c.records()?.write_key_update(&mut buf)?;
+            c.queue(buf.get(..n).unwrap_or_default());
+            Ok(())
+        })
+    }
+
+    /// Whether the peer closed the session cleanly (authenticated CLOSE).
+    #[must_use]
+    pub fn peer_closed(&self) -> bool {
+        self.peer_closed
+    }
+
+    /// Whether this side has sent CLOSE.
+    #[must_use]
+    pub fn is_closed(&self) -> bool {
+        matches!(&self.state, State::Established(r) if r.sent_close())
+    }
+
+    /// After an error, starts over with a new handshake on the same stream
+    /// (PROTOCOL.md §10). Allowed `Config::max_resets` times per connection.
+    ///
+    /// # Errors
+    /// [`ApiMisuse::NotFailed`] if the connection has not failed;
+    /// [`Error::ResetLimit`] when no re-handshakes are left.
+    pub fn reset(&mut self) -> Result<(), Error> {
+        let State::Failed {
+            peer_reset_seen, ..
+        } = self.state
+        else {
+            return Err(ApiMisuse::NotFailed.into());
+        };
+        if self.resets_left == 0 {
+            return Err(Error::ResetLimit);
+        }
+        self.resets_left -= 1;
+        self.remote = None;
+        self.peer_closed = false;
+        self.rx_plain = 0..0;
+        self.reset_sent = false;
+        // The wait for the peer's RESET is bounded like a handshake.
+        self.deadline = Some(self.config.clock.now() + self.config.handshake_timeout);
+        if peer_reset_seen {
+            self.become_fresh();
+        } else {
+            self.state = State::AwaitPeerReset;
+        }
+        Ok(())
+    }
+
+    /// Re-handshakes still allowed.
+    #[must_use]
+    pub fn resets_left(&self) -> u32 {
+        self.resets_left
+    }
+
+    /// Seals `buf[3..3 + len]` as one DATA record in place, writing its
+    /// header and tag; returns the frame length (`len + 19`). Pass 19 more
+    /// bytes than that so an automatic key update can follow the record
+    /// (it is then included in the returned length). Allocates nothing.
+    ///
+    /// # Errors
+    /// [`Error::BufferTooSmall`] if `buf` cannot hold `len + 19` bytes;
+    /// [`ApiMisuse::BufferedData`] if buffered output is pending;
+    /// [`ApiMisuse::HandshakeNotDone`]; [`Error::Closed`].
+    pub fn seal_in_place(&mut self, buf: &mut [u8], len: usize) -> Result<usize, Error> {
+        self.check_established()?;
+        if !self.pending_output().is_empty() {
+            return Err(ApiMisuse::BufferedData.into());
+        }
+        if len > self.max_plaintext() || buf.len() < len + RECORD_OVERHEAD {
+            return Err(Error::BufferTooSmall {
+                needed: len.min(self.max_plaintext()) + RECORD_OVERHEAD,
+            });
+        }
+        self.guard(|c| c.records()?.seal_data(buf, len))
+    }
+
+    /// Opens one whole frame in place. Application data is
+    /// `frame[range]` of [`Opened::Data`]. Allocates nothing.
+    ///
+    /// # Errors
+    /// [`ApiMisuse::BufferedData`] if a partial frame is buffered inside;
+    /// [`Error::BadRecord`] and the other record errors (sticky).
+    pub fn open_in_place(&mut self, frame: &mut [u8]) -> Result<Opened, Error> {
+        self.check_established()?;
+        if !self.rx.is_empty() || !self.rx_plain.is_empty() {
+            return Err(ApiMisuse::BufferedData.into());
+        }
+        self.guard(|c| {
+            let opened = c.records()?.open(frame)?;
+            c.after_open(&opened)?;
+            Ok(opened)
+        })
+    }
+
+    /// The send direction's record sealer (known-answer vectors only).
+    #[cfg(feature = "hazmat")]
+    #[must_use]
+    pub fn sealer_for_testing_only(&self) -> Option<&ossuary_crypto::RecordSealer> {
+        match &self.state {
+            State::Established(r) => Some(r.sealer()),
+            _ => None,
+        }
+    }
+
+    // ---- internals ----
+
+    /// Runs `f`; a peer-caused error becomes the sticky failure.
+    fn guard<T>(&mut self, f: impl FnOnce(&mut Self) -> Result<T, Error>) -> Result<T, Error> {
+        if let State::Failed { error, .. } = self.state {
+            return Err(error);
+        }
+        match f(self) {
+            Ok(v) => Ok(v),
+            Err(e) if e.is_caller_error() => Err(e),
+            Err(e) => {
+                self.fail(e);
+                Err(e)
+            }
+        }
+    }
+
+    fn fail(&mut self, error: Error) {
+        let peer_reset_seen = matches!(error, Error::PeerReset(_));
+        let previous = self.take_state();
+        self.rx.clear();
+        self.rx_plain = 0..0;
+        let closed = matches!(&previous, State::Established(r) if r.sent_close());
+        if !self.reset_sent && !closed {
+            self.reset_sent = true;
+            let reason = error.reset_reason();
+            let mut buf = [0u8; 20];
+            let sealed = match previous {
+                State::Established(mut r) => r.write_reset(reason, &mut buf).ok(),
+                _ => None,
+            };
+            match sealed {
+                Some(n) => self.queue(buf.get(..n).unwrap_or_default()),
+                None => self.queue(&[FrameType::RESET.0, 0, 1, reason.0]),
+            }
+        }
+        self.state = State::Failed {
+            error,
+            peer_reset_seen,
+        };
+    }
+
+    fn take_state(&mut self) -> State {
+        core::mem::replace(&mut self.state, State::Poisoned)
+    }
+
+    fn check_not_started(&self) -> Result<(), Error> {
+        let fresh = match &self.state {
+            State::Fresh => true,
+            State::Server(ServerState::ExpectClientHello(_)) => self.rx.is_empty(),
+            _ => false,
+        };
+        if fresh && self.deadline.is_none() {
+            Ok(())
+        } else {
+            Err(ApiMisuse::HandshakeStarted.into())
+        }
+    }
+
+    fn check_established(&self) -> Result<(), Error> {
+        match &self.state {
+            State::Established(_) => Ok(()),
+            State::Failed { error, .. } => Err(*error),
+            _ => Err(ApiMisuse::HandshakeNotDone.into()),
+        }
+    }
+
+    fn check_deadline(&mut self) -> Result<(), Error> {
+        let handshaking = matches!(
+            self.state,
+            State::Client(_) | State::Server(_) | State::AwaitPeerReset
+        );
+        match self.deadline {
+            Some(d) if handshaking && self.config.clock.now() > d => {
+                self.guard(|_| Err(Error::HandshakeTimeout))
+            }
+            _ => Ok(()),
+        }
+    }
+
+    fn identity_ref(&self) -> Option<&dyn Signer> {
+        self.identity.as_deref().map(|s| s as &dyn Signer)
+    }
+
+    fn records(&mut self) -> Result<&mut RecordLayer, Error> {
+        match &mut self.state {
+            State::Established(r) => Ok(r),
+            _ => Err(ApiMisuse::HandshakeNotDone.into()),
+        }
+    }
+
+    fn max_plaintext(&self) -> usize {
+        self.config
+            .max_record_plaintext
+            .clamp(1, ossuary_wire::MAX_RECORD_PLAINTEXT)
+    }
+
+    fn queue(&mut self, bytes: &[u8]) {
+        self.tx.extend_from_slice(bytes);
+    }
+
+    fn drain_into(&mut self, out: &mut [u8]) -> usize {
+        let pending = self.pending_output();
+        let n = pending.len().min(out.len());
+        if let (Some(dst), Some(src)) = (out.get_mut(..n), pending.get(..n)) {
+            dst.copy_from_slice(src);
+        }
+        self.advance_output(n);
+        n
+    }
+
+    fn take_plaintext(&mut self, out: &mut [u8]) -> usize {
+        let n = self.rx_plain.len().min(out.len());
+        let start = self.rx_plain.start;
+        if let (Some(dst), Some(src)) = (out.get_mut(..n), self.rx.get(start..start + n)) {
+            dst.copy_from_slice(src);
+        }
+        self.rx_plain.start += n;
+        if self.rx_plain.is_empty() {
+            self.rx_plain = 0..0;
+            if !self.rx.is_empty() && self.rx_is_complete_frame() {
+                self.rx.clear();
+            }
+        }
+        n
+    }
+
+    fn rx_is_complete_frame(&self) -> bool {
+        matches!(Frame::parse(&self.rx), Ok(Parsed::Complete { .. }))
+    }
+
+    fn start_if_fresh(&mut self) -> Result<(), Error> {
+        if !matches!(self.state, State::Fresh) {
+            return Ok(());
+        }
+        let random = draw::<64>(self.entropy.as_mut())?;
+        let mut rng = ossuary_crypto::PresetRng::new(&random[..]);
+        let mut out = [0u8; ossuary_wire::CLIENT_HELLO_FRAME_LEN];
+        let (state, n) = ClientState::start(&mut rng, &mut out)?;
+        if rng.overdrawn() {
+            return Err(Error::Entropy);
+        }
+        self.queue(out.get(..n).unwrap_or_default());
+        self.state = State::Client(state);
+        self.deadline = Some(self.config.clock.now() + self.config.handshake_timeout);
+        Ok(())
+    }
+
+    fn become_fresh(&mut self) {
+        self.deadline = None;
+        self.state = if self.role.is_server() {
+            State::Server(ServerState::new())
+        } else {
+            State::Fresh
+        };
+        if !self.role.is_server() {
+            // Errors here (entropy) stick as a failure of the new session.
+            let _ = self.guard(Self::start_if_fresh);
+        }
+    }
+
+    /// Appends input to `rx` until it holds one whole frame. Returns the
+    /// bytes used and whether the frame is complete.
+    fn buffer_frame(&mut self, input: &[u8]) -> Result<(usize, bool), Error> {
+        let mut used = 0;
+        loop {
+            let needed = if self.rx.len() < HEADER_LEN {
+                HEADER_LEN - self.rx.len()
+            } else {
+                match Frame::parse(&self.rx)? {
+                    Parsed::Complete { .. } => return Ok((used, true)),
+                    Parsed::Incomplete { needed } => needed,
+                }
+            };
+            let rest = input.get(used..).unwrap_or_default();
+            if rest.is_empty() {
+                return Ok((used, false));
+            }
+            let take = needed.min(rest.len()).min(HEADER_LEN + MAX_BODY_LEN);
+            self.rx
+                .extend_from_slice(rest.get(..take).unwrap_or_default());
+            used += take;
+        }
+    }
+
+    fn on_frame_during_handshake(&mut self) -> Result<(), Error> {
+        let rx = core::mem::take(&mut self.rx);
+        let result = self.handshake_step(&rx);
+        self.rx = rx;
+        self.rx.clear();
+        result
+    }
+
+    fn handshake_step(&mut self, rx: &[u8]) -> Result<(), Error> {
+        let Parsed::Complete { value: frame, .. } = Frame::parse(rx)? else {
+            return Err(Error::Decode(ossuary_wire::DecodeError::Truncated {
+                context: "frame",
+            }));
+        };
+        if let (FrameType::RESET, [reason]) = (frame.header.frame_type, frame.body) {
+            // Plaintext RESET: the only kind a peer without keys can send.
+            // A sealed one here cannot be opened and fails as an unexpected frame.
+            return Err(Error::PeerReset(ResetReason(*reason)));
+        }
+        let mut out = [0u8; ossuary_wire::SERVER_HELLO_FRAME_LEN];
+        match self.take_state() {
+            State::Client(state) => {
+                let cfg = ClientConfig::new(self.identity_ref(), &self.authorized);
+                let (next, n) = state.handle(&frame, &cfg, &mut out)?;
+                self.queue(out.get(..n).unwrap_or_default());
+                match next {
+                    ClientState::Complete(done) => self.establish(done),
+                    other => self.state = State::Client(other),
+                }
+            }
+            State::Server(state) => {
+                let random = draw::<32>(self.entropy.as_mut())?;
+                let mut rng = ossuary_crypto::PresetRng::new(&random[..]);
+                let identity = self.identity_ref().ok_or(Error::InvalidKey)?;
+                let cfg = ServerConfig::new(
+                    identity,
+                    self.role == Role::AuthenticatingServer,
+                    &self.authorized,
+                );
+                let (next, n) = state.handle(&frame, &cfg, &mut rng, &mut out)?;
+                if rng.overdrawn() {
+                    return Err(Error::Entropy);
+                }
+                self.queue(out.get(..n).unwrap_or_default());
+                match next {
+                    ServerState::Complete(done) => self.establish(done),
+                    other => self.state = State::Server(other),
+                }
+            }
+            _ => return Err(ApiMisuse::HandshakeNotDone.into()),
+        }
+        Ok(())
+    }
+
+    fn establish(&mut self, done: Established) {
+        let (sealer, opener, remote) = done.into_parts();
+        self.remote = remote;
+        self.deadline = None;
+        let policy = UpdatePolicy {
+            records: self.config.key_update_records.clamp(1, 1 << 62),
+            bytes: self.config.key_update_bytes.max(1),
+        };
+        self.state = State::Established(RecordLayer::new(
+            sealer,
+            opener,
+            policy,
+            self.role == Role::Client,
+        ));
+    }
+
+    fn seal_data(&mut self, plaintext: &[u8], out: &mut [u8]) -> Result<usize, Error> {
+        let len = plaintext.len();
+        let need = len + RECORD_OVERHEAD + CONTROL_FRAME_LEN;
+        if out.len() >= need {
+            write_plain(out, plaintext);
+            return self.records()?.seal_data(out, len);
+        }
+        // Not enough room: seal into the output queue (kept for flush).
+        let mut tx = core::mem::take(&mut self.tx);
+        let base = tx.len();
+        tx.resize(base + need, 0);
+        let room = tx.get_mut(base..).unwrap_or_default();
+        write_plain(room, plaintext);
+        let result = self.records().and_then(|r| r.seal_data(room, len));
+        tx.truncate(base + *result.as_ref().unwrap_or(&0));
+        self.tx = tx;
+        result.map(|_| 0)
+    }
+
+    fn on_record(&mut self) -> Result<(), Error> {
+        let mut rx = core::mem::take(&mut self.rx);
+        let opened = self.records().and_then(|r| r.open(&mut rx));
+        self.rx = rx;
+        match opened {
+            Ok(Opened::Data(range)) => {
+                self.rx_plain = range;
+                if self.rx_plain.is_empty() {
+                    self.rx.clear();
+                }
+                Ok(())
+            }
+            Ok(other) => {
+                self.rx.clear();
+                self.after_open(&other)
+            }
+            Err(e) => {
+                self.rx.clear();
+                Err(e)
+            }
+        }
+    }
+
+    fn after_open(&mut self, opened: &Opened) -> Result<(), Error> {
+        match opened {
+            Opened::Close => self.peer_closed = true,
+            Opened::Reset { reason, .. } => return Err(Error::PeerReset(*reason)),
+            Opened::Data(_) | Opened::KeyUpdate => {}
+        }
+        Ok(())
+    }
+
+    /// In [`State::AwaitPeerReset`]: skips whole frames until the peer's RESET.
+    fn discard_until_reset(&mut self, input: &[u8]) -> Result<usize, Error> {
+        let mut consumed = 0;
+        while matches!(self.state, State::AwaitPeerReset) {
+            let Some(rest) = input.get(consumed..).filter(|r| !r.is_empty()) else {
+                break;
+            };
+            let (n, complete) = match self.buffer_frame(rest) {
+                Ok(v) => v,
+                Err(e) => {
+                    // Framing is lost: no later RESET could be found. Final.
+                    self.resets_left = 0;
+                    return self.guard(|_| Err(e));
+                }
+            };
+            consumed += n;
+            if !complete {
+                break;
+            }
+            let is_reset = self.rx.first() == Some(&FrameType::RESET.0);
+            self.rx.clear();
+            if is_reset {
+                self.become_fresh();
+            }
+        }
+        Ok(consumed)
+    }
+}
+
+/// Copies `plaintext` to `buf[3..]`, where a record's plaintext goes.
+fn write_plain(buf: &mut [u8], plaintext: &[u8]) {
+    if let Some(dst) = buf.get_mut(HEADER_LEN..HEADER_LEN + plaintext.len()) {
+        dst.copy_from_slice(plaintext);
+    }
+}
+
+impl core::fmt::Debug for Connection {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        let state = match &self.state {
+            State::Fresh => "fresh",
+            State::Client(_) | State::Server(_) => "handshaking",
+            State::Established(_) => "established",
+            State::Failed { .. } => "failed",
+            State::AwaitPeerReset => "awaiting peer reset",
+            State::Poisoned => "poisoned",
+        };
+        f.debug_struct("Connection")
+            .field("role", &self.role)
+            .field("state", &state)
+            .field("remote", &self.remote)
+            .finish_non_exhaustive()
+    }
+}

@@ -1,0 +1,26 @@
+#![doc = include_str!("../README.md")]
+#![forbid(unsafe_code)]
+#![warn(missing_docs)]
+#![cfg_attr(
+    not(test),
+    deny(clippy::unwrap_used, clippy::expect_used, clippy::panic)
+)]
+
+mod config;
+mod connection;
+mod entropy;
+mod error;
+pub mod io;
+mod keys;
+pub mod record;
+
+pub use config::{Clock, Config, Role, SystemClock};
+pub use connection::{Connection, HandshakeStatus, Progress};
+pub use entropy::{Entropy, OsEntropy};
+pub use error::{ApiMisuse, Error};
+pub use io::Stream;
+pub use keys::generate_keypair;
+pub use ossuary_crypto::{Error as CryptoError, PublicKey, SecretKey, Signer};
+pub use ossuary_handshake::{Error as HandshakeError, PeerMisbehaved};
+pub use ossuary_wire::{DecodeError, FrameType, MAX_RECORD_PLAINTEXT, ResetReason};
+pub use record::{Opened, RECORD_OVERHEAD};
