@@ -24,3 +24,8 @@ pub use ossuary_crypto::{Error as CryptoError, PublicKey, SecretKey, Signer};
 pub use ossuary_handshake::{Error as HandshakeError, PeerMisbehaved};
 pub use ossuary_wire::{DecodeError, FrameType, MAX_RECORD_PLAINTEXT, ResetReason};
 pub use record::{Opened, RECORD_OVERHEAD};
+
+/// The repository README's example, compiled and run as a doctest.
+#[cfg(doctest)]
+#[doc = include_str!("../../../README.md")]
+struct ReadmeDoctests;
