@@ -60,7 +60,25 @@ const STEPS: &[Step] = &[
         ]),
     },
     Step {
-        name: "test",
+        name: "clippy (default features)",
+        slow: true,
+        action: Action::Cargo(&[
+            "clippy",
+            "--locked",
+            "--workspace",
+            "--all-targets",
+            "--",
+            "-D",
+            "warnings",
+        ]),
+    },
+    Step {
+        name: "test (default features)",
+        slow: false,
+        action: Action::Cargo(&["test", "--locked", "--workspace"]),
+    },
+    Step {
+        name: "test (all features)",
         slow: false,
         action: Action::Cargo(&["test", "--locked", "--workspace", "--all-features"]),
     },
@@ -102,6 +120,19 @@ const STEPS: &[Step] = &[
         slow: false,
         action: Action::Tidy,
     },
+    Step {
+        name: "demo (the README's main command)",
+        slow: true,
+        action: Action::Cargo(&[
+            "run",
+            "--locked",
+            "--release",
+            "-p",
+            "ossuary-core",
+            "--example",
+            "demo",
+        ]),
+    },
 ];
 
 /// Runs the steps in order, stopping at the first failure, and prints a summary line.
@@ -129,6 +160,7 @@ pub(crate) fn run(args: &[String]) -> Result {
                 step.name,
                 start.elapsed().as_secs_f64()
             );
+            println!("steps: {passed} passed, 1 failed");
             return Err(Error::new(format!("step `{}` failed: {e}", step.name)));
         }
         passed += 1;
@@ -142,6 +174,7 @@ pub(crate) fn run(args: &[String]) -> Result {
         "==> ok: {passed} step(s) passed in {:.1}s{skipped}",
         start.elapsed().as_secs_f64()
     );
+    println!("steps: {passed} passed, 0 failed");
     Ok(())
 }
 
