@@ -374,7 +374,9 @@ impl Connection {
             if !self.rx_plain.is_empty() || p.produced == out.len() && !out.is_empty() {
                 break;
             }
-            if self.peer_closed || !matches!(self.state, State::Established(_)) {
+            // After the peer's CLOSE, any further frame is opened and fails
+            // as unexpected (PROTOCOL.md §9), so it is not skipped silently.
+            if !matches!(self.state, State::Established(_)) {
                 if matches!(self.state, State::AwaitPeerReset) {
                     p.consumed +=
                         self.discard_until_reset(input.get(p.consumed..).unwrap_or_default())?;
