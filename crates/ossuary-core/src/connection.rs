@@ -764,7 +764,12 @@ impl Connection {
                 }
             }
             State::Server(state) => {
-                let random = draw::<32>(self.entropy.as_mut())?;
+                // Only CLIENT_HELLO needs randomness (the server's ephemeral key).
+                let random = if matches!(state, ServerState::ExpectClientHello(_)) {
+                    draw::<32>(self.entropy.as_mut())?
+                } else {
+                    zeroize::Zeroizing::new([0u8; 32])
+                };
                 let mut rng = ossuary_crypto::PresetRng::new(&random[..]);
                 let identity = self.identity_ref().ok_or(Error::InvalidKey)?;
                 let cfg = ServerConfig::new(

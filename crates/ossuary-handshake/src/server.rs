@@ -199,6 +199,8 @@ impl ExpectClientHello {
             signature,
         }
         .encode(plain)?;
+        #[cfg(feature = "hazmat")]
+        log(config.key_log(), "keys.s_hs_key", &keys.server.to_bytes_for_testing_only());
         let tag = keys.server.seal_in_place(&th2, plain);
         tag_out.copy_from_slice(&tag);
         transcript.update(sealed);
@@ -266,6 +268,8 @@ impl ExpectClientAuth {
         let mut transcript = self.transcript;
         transcript.update(&frame.header.to_bytes());
         let th3h = transcript.hash();
+        #[cfg(feature = "hazmat")]
+        log(config.key_log(), "transcript.th3h", &th3h);
 
         let mut buf = [0u8; MAX_CLIENT_PLAIN];
         let plain = region(&mut buf, 0, plain_len)?;
@@ -288,6 +292,8 @@ impl ExpectClientAuth {
                 let key = PublicKey::from_bytes(&identity)
                     .map_err(|_| PeerMisbehaved::InvalidIdentityKey)?;
                 let th_c = hash_with(&transcript, &[&[1], &identity]);
+                #[cfg(feature = "hazmat")]
+                log(config.key_log(), "transcript.th_c", &th_c);
                 Signing::Client.verify(&key, &th_c, &signature)?;
                 if config.require_client_auth && !config.authorized_clients.contains(&key) {
                     return Err(Error::UnauthorizedClient);
@@ -297,6 +303,8 @@ impl ExpectClientAuth {
         };
         transcript.update(frame.body);
         let th = transcript.hash();
+        #[cfg(feature = "hazmat")]
+        log(config.key_log(), "transcript.th", &th);
         let traffic = self.secret.into_traffic(&th);
         #[cfg(feature = "hazmat")]
         crate::established::log_traffic(config.key_log(), &traffic);
