@@ -21,6 +21,8 @@ enum Action {
     CargoDoc(&'static [&'static str]),
     /// Run `cargo xtask tidy` in process.
     Tidy,
+    /// Check docs/vectors with the independent Python implementation.
+    PythonVectors,
 }
 
 /// One named step of the test run.
@@ -121,6 +123,11 @@ const STEPS: &[Step] = &[
         action: Action::Tidy,
     },
     Step {
+        name: "vectors (independent Python checker)",
+        slow: false,
+        action: Action::PythonVectors,
+    },
+    Step {
         name: "demo (the README's main command)",
         slow: true,
         action: Action::Cargo(&[
@@ -192,7 +199,30 @@ fn run_step(action: &Action, quick: bool) -> Result {
         Action::Cargo(args) => util::run(&mut cargo(args)),
         Action::CargoDoc(args) => util::run(cargo(args).env("RUSTDOCFLAGS", "-D warnings")),
         Action::Tidy => tidy::run(),
+        Action::PythonVectors => python_vectors(),
     }
+}
+
+/// Runs `docs/vectors/check_vectors.py`, installing Python's `cryptography`
+/// package with pip when it is missing.
+fn python_vectors() -> Result {
+    ensure_apt(&[("python3", "python3")])?;
+    let has_crypto = |cmd: &mut Command| util::output(cmd).is_some();
+    if !has_crypto(Command::new("python3").args(["-c", "import cryptography; print('ok')"])) {
+        util::run(Command::new("python3").args([
+            "-m",
+            "pip",
+            "install",
+            "--quiet",
+            "--disable-pip-version-check",
+            "cryptography",
+        ]))?;
+    }
+    util::run(
+        Command::new("python3")
+            .arg("docs/vectors/check_vectors.py")
+            .current_dir(util::project_root()),
+    )
 }
 
 /// A cargo command in the workspace root with `-D warnings` added to `RUSTFLAGS`.
