@@ -57,6 +57,13 @@ impl Error {
     pub fn reset_reason(&self) -> ResetReason {
         match self {
             Self::Decode(DecodeError::UnsupportedVersion(_)) => ResetReason::UNSUPPORTED_VERSION,
+            // A finished handshake expects records: there, a stray known
+            // frame is a record failure (PROTOCOL.md §11.4).
+            Self::UnexpectedFrame { expected, got }
+                if got.is_known() && expected.contains(&FrameType::DATA) =>
+            {
+                ResetReason::RECORD_FAILURE
+            }
             Self::UnexpectedFrame { got, .. } if got.is_known() => ResetReason::HANDSHAKE_FAILURE,
             Self::Decode(_) | Self::UnexpectedFrame { .. } => ResetReason::DECODE_ERROR,
             Self::PeerMisbehaved(_) => ResetReason::HANDSHAKE_FAILURE,
