@@ -279,15 +279,23 @@ impl Connection {
                 self.deadline = Some(self.config.clock.now() + self.config.handshake_timeout);
             }
             if matches!(self.state, State::AwaitPeerReset) {
-                consumed += self.discard_until_reset(rest)?;
+                match self.discard_until_reset(rest) {
+                    Ok(n) => consumed += n,
+                    Err(e) => return deferred(e, consumed),
+                }
                 continue;
             }
-            let (n, complete) = self.guard(|c| c.buffer_frame(rest))?;
+            let (n, complete) = match self.guard(|c| c.buffer_frame(rest)) {
+                Ok(v) => v,
+                Err(e) => return deferred(e, consumed),
+            };
             consumed += n;
             if !complete {
                 break;
             }
-            self.guard(Self::on_frame_during_handshake)?;
+            if let Err(e) = self.guard(Self::on_frame_during_handshake) {
+                return deferred(e, consumed);
+            }
             if matches!(self.state, State::Client(ClientState::UntrustedServer(_))) {
                 break;
             }
@@ -304,6 +312,7 @@ impl Connection {
         if !matches!(self.state, State::Client(ClientState::UntrustedServer(_))) {
             return Err(ApiMisuse::NotAwaitingTrust.into());
         }
+        self.check_deadline()?;
         self.guard(|c| {
             let State::Client(ClientState::UntrustedServer(auth)) = c.take_state() else {
                 return Err(ApiMisuse::NotAwaitingTrust.into());
@@ -339,6 +348,10 @@ impl Connection {
     /// [`Self::close`], the sticky error.
     pub fn send_data(&mut self, plaintext: &[u8], out: &mut [u8]) -> Result<Progress, Error> {
         self.check_established()?;
+        if self.is_closed() && !plaintext.is_empty() {
+            // Refused before draining, so a pending CLOSE stays queued.
+            return Err(Error::Closed);
+        }
         let mut produced = self.drain_into(out);
         let mut consumed = 0;
         while self.pending_output().is_empty() {
@@ -378,20 +391,28 @@ impl Connection {
             // as unexpected (PROTOCOL.md §9), so it is not skipped silently.
             if !matches!(self.state, State::Established(_)) {
                 if matches!(self.state, State::AwaitPeerReset) {
-                    p.consumed +=
-                        self.discard_until_reset(input.get(p.consumed..).unwrap_or_default())?;
+                    match self.discard_until_reset(input.get(p.consumed..).unwrap_or_default()) {
+                        Ok(n) => p.consumed += n,
+                        Err(e) => return deferred(e, p),
+                    }
                 }
                 break;
             }
             let Some(rest) = input.get(p.consumed..).filter(|r| !r.is_empty()) else {
                 break;
             };
-            let (n, complete) = self.guard(|c| c.buffer_frame(rest))?;
+            let (n, complete) = match self.guard(|c| c.buffer_frame(rest)) {
+                Ok(v) => v,
+                Err(e) => return deferred(e, p),
+            };
             p.consumed += n;
             if !complete {
                 break;
             }
-            self.guard(Self::on_record)?;
+            if let Err(e) = self.guard(Self::on_record) {
+                // Plaintext already copied out is authentic: deliver it first.
+                return deferred(e, p);
+            }
         }
         Ok(p)
     }
@@ -490,6 +511,15 @@ impl Connection {
             self.state = State::AwaitPeerReset;
         }
         Ok(())
+    }
+
+    /// The sticky error, if the connection has failed.
+    #[must_use]
+    pub fn error(&self) -> Option<Error> {
+        match self.state {
+            State::Failed { error, .. } => Some(error),
+            _ => None,
+        }
     }
 
     /// Re-handshakes still allowed.
@@ -885,6 +915,32 @@ impl Connection {
             }
         }
         Ok(consumed)
+    }
+}
+
+/// An error met after a call made progress: report the progress now; the
+/// failure is sticky, so the next call returns it.
+fn deferred<P: MadeProgress>(error: Error, progress: P) -> Result<P, Error> {
+    if progress.any() {
+        Ok(progress)
+    } else {
+        Err(error)
+    }
+}
+
+trait MadeProgress {
+    fn any(&self) -> bool;
+}
+
+impl MadeProgress for usize {
+    fn any(&self) -> bool {
+        *self > 0
+    }
+}
+
+impl MadeProgress for Progress {
+    fn any(&self) -> bool {
+        self.consumed > 0 || self.produced > 0
     }
 }
 

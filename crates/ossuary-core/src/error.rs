@@ -8,8 +8,12 @@ use ossuary_wire::{DecodeError, FrameType, ResetReason};
 ///
 /// Errors caused by the peer or the network are final and sticky: every
 /// later call returns the same error until [`Connection::reset`] starts a
-/// new handshake (a bounded number of times). [`Error::ApiMisuse`] and
-/// [`Error::BufferTooSmall`] report a caller mistake and change nothing.
+/// new handshake (a bounded number of times). A call that consumed input
+/// before failing reports that progress first (`Ok`), and the next call
+/// returns the error, so the caller always knows how much was consumed.
+/// [`Error::ApiMisuse`], [`Error::BufferTooSmall`] and [`Error::Closed`]
+/// (sending after this side's CLOSE) report a caller mistake and change
+/// nothing.
 ///
 /// [`Connection::reset`]: crate::Connection::reset
 #[non_exhaustive]
@@ -74,7 +78,10 @@ impl Error {
     /// Whether this error leaves the connection unchanged (a caller mistake).
     #[must_use]
     pub fn is_caller_error(&self) -> bool {
-        matches!(self, Self::ApiMisuse(_) | Self::BufferTooSmall { .. })
+        matches!(
+            self,
+            Self::ApiMisuse(_) | Self::BufferTooSmall { .. } | Self::Closed
+        )
     }
 
     /// The RESET reason that reports this error to the peer.

@@ -93,6 +93,9 @@ impl<S: Read + Write> Stream<S> {
                 .unwrap_or_default();
             let used = self.conn.recv_handshake(input);
             self.in_start += self.check(used)?;
+            if let Some(e) = self.conn.error() {
+                return self.check(Err(e));
+            }
         }
     }
 
@@ -167,6 +170,10 @@ impl<S: Read + Write> Read for Stream<S> {
             self.in_start += progress.consumed;
             if progress.produced > 0 {
                 return Ok(progress.produced);
+            }
+            if let Some(e) = self.conn.error() {
+                // A frame failed after others were consumed: report it now.
+                return self.check(Err(e));
             }
             if self.conn.peer_closed() {
                 return Ok(0);

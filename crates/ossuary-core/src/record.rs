@@ -90,9 +90,19 @@ impl RecordLayer {
     }
 
     /// Seals `buf[3..3 + len]` as a DATA record and writes its header and
-    /// tag. If a key update is due and `buf` has 19 bytes to spare after the
-    /// record, a KEY_UPDATE frame follows it. Returns the bytes written.
+    /// tag. When the record reaches a key-update threshold a KEY_UPDATE
+    /// frame follows it, and `buf` must have 19 bytes to spare for it
+    /// (otherwise `BufferTooSmall`, before anything is sealed). Returns the
+    /// bytes written.
     pub(crate) fn seal_data(&mut self, buf: &mut [u8], len: usize) -> Result<usize, Error> {
+        // If this record reaches an update threshold, the KEY_UPDATE must
+        // follow it: ask for the room rather than skip the update.
+        let due_after = self.sent_records.saturating_add(1) >= self.policy.records
+            || self.sent_bytes.saturating_add(len as u64) >= self.policy.bytes;
+        let needed = len + RECORD_OVERHEAD + CONTROL_FRAME_LEN;
+        if due_after && !self.sent_close && buf.len() < needed {
+            return Err(Error::BufferTooSmall { needed });
+        }
         let n = self.seal_frame(FrameType::DATA, buf, len)?;
         self.sent_records = self.sent_records.saturating_add(1);
         self.sent_bytes = self.sent_bytes.saturating_add(len as u64);
