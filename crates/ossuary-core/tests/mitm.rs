@@ -1,0 +1,234 @@
+//! An active attacker on the wire: substituted ephemeral keys, a spliced
+//! server identity, and a relay running two separate handshakes. None of it
+//! may end in a completed handshake with the wrong party.
+
+mod common;
+
+use common::*;
+use ossuary_core::{
+    Connection, Error, HandshakeError, HandshakeStatus, PeerMisbehaved, ResetReason, Role,
+};
+
+const DECRYPT_FAILED: Error = Error::Handshake(HandshakeError::PeerMisbehaved(
+    PeerMisbehaved::HandshakeDecryptFailed,
+));
+
+/// The CLIENT_HELLO of a fresh client (a valid ephemeral key to splice).
+fn some_client_hello() -> Vec<u8> {
+    let mut c = client(None, &[]);
+    let mut out = vec![0u8; 69];
+    assert_eq!(c.send_handshake(&mut out), Ok(69));
+    out
+}
+
+/// The SERVER_HELLO `server` answers to `client_hello`.
+fn answer(server: &mut Connection, client_hello: &[u8]) -> Vec<u8> {
+    assert_eq!(server.recv_handshake(client_hello), Ok(client_hello.len()));
+    let mut out = vec![0u8; 149];
+    assert_eq!(server.send_handshake(&mut out), Ok(149));
+    out
+}
+
+fn assert_not_done(status: &Result<HandshakeStatus, Error>) {
+    assert_ne!(status, &Ok(HandshakeStatus::Done));
+}
+
+#[test]
+fn substituted_client_ephemeral_key_is_detected() {
+    let (cid, sid) = (Identity::generate(), Identity::generate());
+    let mut p = Pair::mutual(&cid, &sid);
+    p.transmit(Side::Client);
+    assert_eq!(frame_types(&p.c2s), [CLIENT_HELLO]);
+    // e_c is at offset 5..37 (PROTOCOL.md 3.1); put the attacker's there.
+    let attacker = some_client_hello();
+    p.c2s[5..37].copy_from_slice(&attacker[5..37]);
+    let (c, s) = p.drive_handshake();
+    assert_eq!(c, Err(DECRYPT_FAILED));
+    assert_eq!(p.client.remote_public_key(), None);
+    // The server gets the client's RESET (reason 3) and never completes.
+    assert_eq!(s, Err(Error::PeerReset(ResetReason::HANDSHAKE_FAILURE)));
+    assert_eq!(p.server.remote_public_key(), None);
+}
+
+#[test]
+fn substituted_client_random_is_detected() {
+    let (cid, sid) = (Identity::generate(), Identity::generate());
+    let mut p = Pair::mutual(&cid, &sid);
+    p.transmit(Side::Client);
+    let attacker = some_client_hello();
+    p.c2s[37..69].copy_from_slice(&attacker[37..69]);
+    let (c, s) = p.drive_handshake();
+    assert_eq!(c, Err(DECRYPT_FAILED));
+    assert_not_done(&s);
+}
+
+#[test]
+fn substituted_server_ephemeral_key_is_detected() {
+    let (cid, sid) = (Identity::generate(), Identity::generate());
+    let mut p = Pair::mutual(&cid, &sid);
+    p.step();
+    p.transmit(Side::Server);
+    assert_eq!(frame_types(&p.s2c), [SERVER_HELLO]);
+    // e_s of another server's answer to another client (offset 5..37).
+    let mut other = server(Role::OpenServer, &Identity::generate(), &[]);
+    let other_hello = answer(&mut other, &some_client_hello());
+    p.s2c[5..37].copy_from_slice(&other_hello[5..37]);
+    let (c, s) = p.drive_handshake();
+    assert_eq!(c, Err(DECRYPT_FAILED));
+    assert_not_done(&s);
+    assert_eq!(p.client.remote_public_key(), None);
+}
+
+#[test]
+fn spliced_sealed_identity_of_another_server_is_rejected() {
+    let (cid, sid) = (Identity::generate(), Identity::generate());
+    let mut p = Pair::mutual(&cid, &sid);
+    p.transmit(Side::Client);
+    let client_hello = p.c2s.clone();
+    p.deliver(Side::Server);
+    p.transmit(Side::Server);
+    // A second server with another key answers the same CLIENT_HELLO; its
+    // sealed identity and signature replace the real ones.
+    let mallory = Identity::generate();
+    let mut other = server(Role::AuthenticatingServer, &mallory, &[cid.public()]);
+    let other_hello = answer(&mut other, &client_hello);
+    p.s2c[37..149].copy_from_slice(&other_hello[37..149]);
+    let (c, s) = p.drive_handshake();
+    assert_eq!(c, Err(DECRYPT_FAILED));
+    assert_not_done(&s);
+}
+
+#[test]
+fn whole_server_hello_of_another_server_is_not_trusted() {
+    let (cid, sid) = (Identity::generate(), Identity::generate());
+    let mut p = Pair::mutual(&cid, &sid);
+    p.transmit(Side::Client);
+    let client_hello = p.c2s.clone();
+    p.deliver(Side::Server);
+    p.transmit(Side::Server);
+    // Mallory answers the same CLIENT_HELLO with her own key; her
+    // SERVER_HELLO replaces the real server's.
+    let mallory = Identity::generate();
+    let mut other = server(Role::AuthenticatingServer, &mallory, &[cid.public()]);
+    p.s2c = answer(&mut other, &client_hello);
+    p.deliver(Side::Client);
+    // The signature is valid, but the key is not the pinned one: the client
+    // pauses on Mallory's key and sends nothing.
+    assert_eq!(
+        p.client.handshake_status(),
+        Ok(HandshakeStatus::UntrustedServer(mallory.public()))
+    );
+    assert!(p.client.pending_output().is_empty());
+    assert_eq!(p.client.reject_server(), Err(Error::UntrustedServer));
+    let (c, s) = p.drive_handshake();
+    assert_eq!(c, Err(Error::UntrustedServer));
+    assert_eq!(s, Err(Error::PeerReset(ResetReason::SERVER_NOT_TRUSTED)));
+    // Mallory's server never got a CLIENT_AUTH.
+    assert_eq!(other.handshake_status(), Ok(HandshakeStatus::InProgress));
+}
+
+/// Client pinned to the real server; Mallory sits in between and runs one
+/// handshake with each side, relaying records if she can.
+struct Relay {
+    /// Client ↔ Mallory's server half.
+    front: Pair,
+    /// Mallory's client half ↔ real server.
+    back: Pair,
+}
+
+impl Relay {
+    fn new(cid: &Identity, sid: &Identity, mallory: &Identity) -> Self {
+        Self {
+            front: Pair::new(
+                client(Some(cid), &[sid.public()]),
+                server(Role::OpenServer, mallory, &[]),
+            ),
+            back: Pair::new(
+                client(Some(mallory), &[sid.public()]),
+                server(Role::OpenServer, sid, &[]),
+            ),
+        }
+    }
+}
+
+#[test]
+fn relaying_mitm_with_her_own_key_is_not_trusted() {
+    let (cid, sid, mallory) = (
+        Identity::generate(),
+        Identity::generate(),
+        Identity::generate(),
+    );
+    let mut r = Relay::new(&cid, &sid, &mallory);
+    // The back half completes (Mallory really talks to the server)...
+    r.back.connect();
+    // ...but the client sees Mallory's key, not the pinned one.
+    let (c, _) = r.front.drive_handshake();
+    assert_eq!(c, Ok(HandshakeStatus::UntrustedServer(mallory.public())));
+    assert_eq!(r.front.client.reject_server(), Err(Error::UntrustedServer));
+    let (c, s) = r.front.drive_handshake();
+    assert_eq!(c, Err(Error::UntrustedServer));
+    assert_eq!(s, Err(Error::PeerReset(ResetReason::SERVER_NOT_TRUSTED)));
+}
+
+#[test]
+fn relaying_mitm_forwarding_the_real_server_hello_is_detected() {
+    let (cid, sid, mallory) = (
+        Identity::generate(),
+        Identity::generate(),
+        Identity::generate(),
+    );
+    let mut r = Relay::new(&cid, &sid, &mallory);
+    // Mallory opens her own handshake with the real server (her ephemeral
+    // key, so she could read the traffic) and forwards the server's signed
+    // SERVER_HELLO to the client instead of answering herself.
+    r.front.transmit(Side::Client);
+    r.back.transmit(Side::Client);
+    r.back.deliver(Side::Server);
+    r.back.transmit(Side::Server);
+    let real_hello = r.back.s2c.clone();
+    assert_eq!(frame_types(&real_hello), [SERVER_HELLO]);
+    r.front.c2s.clear();
+    r.front.s2c = real_hello;
+    let (c, _) = r.front.drive_handshake();
+    // It is signed by the pinned key, but over another transcript.
+    assert_eq!(c, Err(DECRYPT_FAILED));
+    assert_eq!(r.front.client.remote_public_key(), None);
+}
+
+#[test]
+fn relaying_mitm_forwarding_client_hello_cannot_read_or_finish() {
+    let (cid, sid, mallory) = (
+        Identity::generate(),
+        Identity::generate(),
+        Identity::generate(),
+    );
+    // Mallory forwards the client's CLIENT_HELLO to the real server and the
+    // server's SERVER_HELLO back: that is a plain relay, the handshake is
+    // between the real parties, and Mallory's keys play no part. She then
+    // swaps the client's CLIENT_AUTH for one made by her own client half for
+    // the same server: the transcripts differ, so the server rejects it.
+    let mut real = Pair::new(
+        client(Some(&cid), &[sid.public()]),
+        server(Role::OpenServer, &sid, &[]),
+    );
+    real.step();
+    real.step();
+    assert_eq!(real.client.handshake_status(), Ok(HandshakeStatus::Done));
+    real.transmit(Side::Client);
+    let mut back = Pair::new(
+        client(Some(&mallory), &[sid.public()]),
+        server(Role::OpenServer, &sid, &[]),
+    );
+    back.step();
+    back.step();
+    back.transmit(Side::Client);
+    assert_eq!(frame_types(&back.c2s), [CLIENT_AUTH]);
+    real.c2s = back.c2s.clone();
+    real.drive();
+    assert_eq!(real.server_err, Some(DECRYPT_FAILED));
+    assert_eq!(real.server.remote_public_key(), None);
+    assert_eq!(
+        real.client_err,
+        Some(Error::PeerReset(ResetReason::HANDSHAKE_FAILURE))
+    );
+}

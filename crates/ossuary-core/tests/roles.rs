@@ -1,0 +1,200 @@
+//! Every role combination: client with or without identity against an
+//! authenticating or an open server (PROTOCOL.md sections 1.1, 11.1, 11.3),
+//! and the rejection of an unauthorized client.
+
+mod common;
+
+use common::*;
+use ossuary_core::{Error, HandshakeError, HandshakeStatus, ResetReason, Role};
+
+const DONE: Result<HandshakeStatus, Error> = Ok(HandshakeStatus::Done);
+
+#[test]
+fn client_identity_with_authenticating_server() {
+    let (cid, sid) = (Identity::generate(), Identity::generate());
+    let mut p = Pair::new(
+        client(Some(&cid), &[sid.public()]),
+        server(Role::AuthenticatingServer, &sid, &[cid.public()]),
+    );
+    assert_eq!(p.drive_handshake(), (DONE, DONE));
+    assert_eq!(p.server.remote_public_key(), Some(&cid.public()));
+    assert_eq!(p.client.remote_public_key(), Some(&sid.public()));
+    assert_eq!(p.client.local_public_key(), Some(cid.public()));
+    assert_eq!(p.server.local_public_key(), Some(sid.public()));
+    p.assert_data_flows();
+}
+
+#[test]
+fn client_identity_with_open_server() {
+    let (cid, sid) = (Identity::generate(), Identity::generate());
+    // The open server authorizes nobody, yet accepts the verified identity.
+    let mut p = Pair::new(
+        client(Some(&cid), &[sid.public()]),
+        server(Role::OpenServer, &sid, &[]),
+    );
+    assert_eq!(p.drive_handshake(), (DONE, DONE));
+    assert_eq!(p.server.remote_public_key(), Some(&cid.public()));
+    assert_eq!(p.client.remote_public_key(), Some(&sid.public()));
+    p.assert_data_flows();
+}
+
+#[test]
+fn anonymous_client_with_open_server() {
+    let sid = Identity::generate();
+    let mut p = Pair::new(
+        client(None, &[sid.public()]),
+        server(Role::OpenServer, &sid, &[]),
+    );
+    assert_eq!(p.drive_handshake(), (DONE, DONE));
+    assert_eq!(p.server.remote_public_key(), None);
+    assert_eq!(p.client.remote_public_key(), Some(&sid.public()));
+    assert_eq!(p.client.local_public_key(), None);
+    p.assert_data_flows();
+}
+
+#[test]
+fn anonymous_client_with_authenticating_server_fails_before_client_auth() {
+    let (cid, sid) = (Identity::generate(), Identity::generate());
+    let mut p = Pair::new(
+        client(None, &[sid.public()]),
+        server(Role::AuthenticatingServer, &sid, &[cid.public()]),
+    );
+    // CLIENT_HELLO out, SERVER_HELLO back.
+    p.step();
+    p.step();
+    let required = Error::Handshake(HandshakeError::ClientIdentityRequired);
+    assert_eq!(p.client_err, Some(required));
+    assert_eq!(p.client.handshake_status(), Err(required));
+    assert_eq!(p.client.remote_public_key(), None);
+
+    // What the client sent after CLIENT_HELLO: only its plaintext RESET
+    // (reason 4), never a CLIENT_AUTH.
+    p.transmit(Side::Client);
+    assert_eq!(p.c2s, plain_reset(ResetReason::CLIENT_NOT_AUTHORIZED));
+    p.drive();
+    assert_eq!(
+        p.server.handshake_status(),
+        Err(Error::PeerReset(ResetReason::CLIENT_NOT_AUTHORIZED))
+    );
+    assert_eq!(p.server.remote_public_key(), None);
+    // Sending data is refused on both sides.
+    let mut out = [0u8; 64];
+    assert_eq!(p.client.send_data(b"x", &mut out), Err(required));
+}
+
+#[test]
+fn unauthorized_client_is_rejected_and_reset() {
+    let (cid, other, sid) = (
+        Identity::generate(),
+        Identity::generate(),
+        Identity::generate(),
+    );
+    // A valid identity, but not the one on the server's list.
+    let mut p = Pair::new(
+        client(Some(&cid), &[sid.public()]),
+        server(Role::AuthenticatingServer, &sid, &[other.public()]),
+    );
+    p.step(); // CLIENT_HELLO
+    p.step(); // SERVER_HELLO; the client sends CLIENT_AUTH and is established
+    assert_eq!(p.client.handshake_status(), DONE);
+    assert_eq!(p.client.remote_public_key(), Some(&sid.public()));
+    // Early data in the server-unconfirmed window.
+    p.send(Side::Client, b"early data").unwrap();
+    p.transmit(Side::Client);
+    assert_eq!(frame_types(&p.c2s), [CLIENT_AUTH, DATA]);
+
+    p.deliver(Side::Server);
+    let unauthorized = Error::Handshake(HandshakeError::UnauthorizedClient);
+    assert_eq!(p.server_err, Some(unauthorized));
+    assert_eq!(p.server.handshake_status(), Err(unauthorized));
+    assert_eq!(p.server.remote_public_key(), None);
+    assert!(p.server_rx.is_empty(), "no early data may be delivered");
+
+    // The server has no traffic keys, so its RESET is plaintext.
+    p.transmit(Side::Server);
+    assert_eq!(p.s2c, plain_reset(ResetReason::CLIENT_NOT_AUTHORIZED));
+    p.deliver(Side::Client);
+    let reset = Error::PeerReset(ResetReason::CLIENT_NOT_AUTHORIZED);
+    assert_eq!(p.client_err, Some(reset));
+    assert_eq!(p.client.handshake_status(), Err(reset));
+    let mut out = [0u8; 64];
+    assert_eq!(p.client.send_data(b"more", &mut out), Err(reset));
+}
+
+#[test]
+fn authenticating_server_with_empty_list_refuses_everyone() {
+    let (cid, sid) = (Identity::generate(), Identity::generate());
+    let mut p = Pair::new(
+        client(Some(&cid), &[sid.public()]),
+        server(Role::AuthenticatingServer, &sid, &[]),
+    );
+    p.drive();
+    assert_eq!(
+        p.server_err,
+        Some(Error::Handshake(HandshakeError::UnauthorizedClient))
+    );
+    assert_eq!(
+        p.client_err,
+        Some(Error::PeerReset(ResetReason::CLIENT_NOT_AUTHORIZED))
+    );
+}
+
+#[test]
+fn several_authorized_keys() {
+    let ids: Vec<Identity> = (0..3).map(|_| Identity::generate()).collect();
+    let keys: Vec<[u8; 32]> = ids.iter().map(|i| i.public().to_bytes()).collect();
+    let sid = Identity::generate();
+    for id in &ids {
+        let mut s = server(Role::AuthenticatingServer, &sid, &[]);
+        let n = s.add_authorized_keys(keys.iter().map(|k| &k[..])).unwrap();
+        assert_eq!(n, 3);
+        let mut p = Pair::new(client(Some(id), &[sid.public()]), s);
+        p.connect();
+        assert_eq!(p.server.remote_public_key(), Some(&id.public()));
+    }
+}
+
+#[test]
+fn invalid_keys_are_refused() {
+    let mut c = client(None, &[]);
+    assert_eq!(c.add_authorized_key(&[1u8; 31]), Err(Error::InvalidKey));
+    assert_eq!(c.set_secret_key(&[1u8; 33]), Err(Error::InvalidKey));
+    let good = Identity::generate().public();
+    // All or nothing.
+    assert_eq!(
+        c.add_authorized_keys([&good.as_bytes()[..], &[0u8; 5][..]]),
+        Err(Error::InvalidKey)
+    );
+}
+
+#[test]
+fn keys_cannot_change_once_the_handshake_started() {
+    let sid = Identity::generate();
+    let mut p = Pair::new(
+        client(None, &[sid.public()]),
+        server(Role::OpenServer, &sid, &[]),
+    );
+    p.step();
+    let misuse = Error::ApiMisuse(ossuary_core::ApiMisuse::HandshakeStarted);
+    let other = Identity::generate();
+    assert_eq!(p.client.set_secret_key(other.secret_bytes()), Err(misuse));
+    assert_eq!(p.server.set_secret_key(other.secret_bytes()), Err(misuse));
+    // A caller mistake changes nothing.
+    p.connect();
+    assert_eq!(p.server.local_public_key(), Some(sid.public()));
+    assert_eq!(p.client.remote_public_key(), Some(&sid.public()));
+}
+
+#[test]
+fn nothing_before_the_handshake() {
+    let mut c = client(None, &[]);
+    assert_eq!(c.remote_public_key(), None);
+    assert_eq!(c.handshake_status(), Ok(HandshakeStatus::InProgress));
+    let misuse = Error::ApiMisuse(ossuary_core::ApiMisuse::HandshakeNotDone);
+    let mut out = [0u8; 64];
+    assert_eq!(c.send_data(b"x", &mut out), Err(misuse));
+    assert_eq!(c.recv_data(b"x", &mut out), Err(misuse));
+    assert_eq!(c.close(), Err(misuse));
+    assert_eq!(c.update_keys(), Err(misuse));
+    assert_eq!(c.role(), Role::Client);
+}

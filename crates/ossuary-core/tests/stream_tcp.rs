@@ -1,0 +1,310 @@
+//! `Stream` over real loopback TCP, blocking (peer in a thread) and
+//! non-blocking (both ends driven from one thread with bounded retries).
+
+mod common;
+
+use std::io::{self, ErrorKind, Read, Write};
+use std::thread;
+use std::time::{Duration, Instant};
+
+use common::*;
+use ossuary_core::{Error, HandshakeStatus, PublicKey, Role, Stream};
+
+/// Messages of assorted sizes, up to several records.
+fn messages() -> Vec<Vec<u8>> {
+    [1, 5, 1000, 65_519, 65_520, 200_000, 3]
+        .into_iter()
+        .map(pattern)
+        .enumerate()
+        .map(|(i, mut m)| {
+            m[0] = i as u8;
+            m
+        })
+        .collect()
+}
+
+#[test]
+fn blocking_echo_with_identities_and_pinning() {
+    let (cid, sid) = (Identity::generate(), Identity::generate());
+    let p = Pair::mutual(&cid, &sid);
+    let (client, server) = p.into_parts();
+    let (ct, st) = tcp_pair();
+
+    // The server echoes every byte until the client closes, then closes.
+    let peer = thread::spawn(move || -> io::Result<(Option<PublicKey>, usize)> {
+        let mut s = Stream::new(server, st);
+        assert_eq!(s.complete_handshake()?, HandshakeStatus::Done);
+        let remote = s.connection().remote_public_key().copied();
+        let mut buf = vec![0u8; 70_000];
+        let mut echoed = 0;
+        for _ in 0..100_000 {
+            let n = s.read(&mut buf)?;
+            if n == 0 {
+                s.close()?;
+                return Ok((remote, echoed));
+            }
+            s.write_all(&buf[..n])?;
+            echoed += n;
+        }
+        Err(io::Error::other("echo loop bound reached"))
+    });
+
+    let mut c = Stream::new(client, ct);
+    assert_eq!(c.complete_handshake().unwrap(), HandshakeStatus::Done);
+    assert_eq!(c.connection().remote_public_key(), Some(&sid.public()));
+    let mut total = 0;
+    for msg in messages() {
+        c.write_all(&msg).unwrap();
+        c.flush().unwrap();
+        let mut back = vec![0u8; msg.len()];
+        c.read_exact(&mut back).unwrap();
+        assert!(back == msg, "echo of {} bytes altered", msg.len());
+        total += msg.len();
+    }
+    c.close().unwrap();
+    let mut rest = Vec::new();
+    c.read_to_end(&mut rest).unwrap();
+    assert!(rest.is_empty());
+    assert!(c.connection().peer_closed());
+    let (server_saw, echoed) = peer.join().unwrap().unwrap();
+    assert_eq!(server_saw, Some(cid.public()));
+    assert_eq!(echoed, total);
+}
+
+#[test]
+fn blocking_server_writes_first() {
+    // The server may speak first once the handshake is done; the client
+    // only reads.
+    let sid = Identity::generate();
+    let p = Pair::new(
+        client(None, &[sid.public()]),
+        server(Role::OpenServer, &sid, &[]),
+    );
+    let (client, server) = p.into_parts();
+    let (ct, st) = tcp_pair();
+    let peer = thread::spawn(move || -> io::Result<Option<PublicKey>> {
+        let mut s = Stream::new(server, st);
+        s.write_all(b"welcome")?;
+        s.close()?;
+        let mut rest = Vec::new();
+        s.read_to_end(&mut rest)?;
+        Ok(s.connection().remote_public_key().copied())
+    });
+    let mut c = Stream::new(client, ct);
+    let mut got = Vec::new();
+    c.read_to_end(&mut got).unwrap();
+    assert_eq!(got, b"welcome");
+    c.close().unwrap();
+    assert_eq!(peer.join().unwrap().unwrap(), None, "anonymous client");
+}
+
+#[test]
+fn blocking_unauthorized_client_gets_permission_denied() {
+    let (cid, sid) = (Identity::generate(), Identity::generate());
+    let p = Pair::new(
+        client(Some(&cid), &[sid.public()]),
+        server(Role::AuthenticatingServer, &sid, &[]),
+    );
+    let (client, server) = p.into_parts();
+    let (ct, st) = tcp_pair();
+    let peer = thread::spawn(move || {
+        let mut s = Stream::new(server, st);
+        s.complete_handshake().unwrap_err()
+    });
+    let mut c = Stream::new(client, ct);
+    // The client is established after CLIENT_AUTH, so its write succeeds;
+    // the server's plaintext RESET then ends the session.
+    let _ = c.write_all(b"hello?");
+    let mut buf = [0u8; 8];
+    let err = c.read(&mut buf).unwrap_err();
+    assert_eq!(err.kind(), ErrorKind::ConnectionReset);
+    let server_err = peer.join().unwrap();
+    assert_eq!(server_err.kind(), ErrorKind::PermissionDenied);
+    assert_eq!(
+        ossuary_error(&server_err),
+        Some(Error::Handshake(
+            ossuary_core::HandshakeError::UnauthorizedClient
+        ))
+    );
+}
+
+#[test]
+fn blocking_tofu_over_tcp() {
+    let sid = Identity::generate();
+    let p = Pair::new(client(None, &[]), server(Role::OpenServer, &sid, &[]));
+    let (client, server) = p.into_parts();
+    let (ct, st) = tcp_pair();
+    let peer = thread::spawn(move || -> io::Result<Vec<u8>> {
+        let mut s = Stream::new(server, st);
+        let mut buf = [0u8; 5];
+        s.read_exact(&mut buf)?;
+        Ok(buf.to_vec())
+    });
+    let mut c = Stream::new(client, ct);
+    assert_eq!(
+        c.complete_handshake().unwrap(),
+        HandshakeStatus::UntrustedServer(sid.public())
+    );
+    // Reading or writing before the decision is refused, not blocking.
+    let err = c.write(b"x").unwrap_err();
+    assert_eq!(err.kind(), ErrorKind::PermissionDenied);
+    c.connection_mut().trust_server().unwrap();
+    assert_eq!(c.complete_handshake().unwrap(), HandshakeStatus::Done);
+    c.write_all(b"hello").unwrap();
+    c.flush().unwrap();
+    assert_eq!(peer.join().unwrap().unwrap(), b"hello");
+}
+
+/// Runs `f` until it stops returning `WouldBlock`, bounded in attempts and
+/// time; yields between attempts.
+fn nb<T>(deadline: Instant, mut f: impl FnMut() -> io::Result<T>) -> Option<io::Result<T>> {
+    for _ in 0..1_000_000 {
+        match f() {
+            Err(e) if e.kind() == ErrorKind::WouldBlock => {
+                assert!(Instant::now() < deadline, "non-blocking test timed out");
+                thread::yield_now();
+            }
+            other => return Some(other),
+        }
+    }
+    None
+}
+
+#[test]
+fn non_blocking_echo_both_ways() {
+    let (cid, sid) = (Identity::generate(), Identity::generate());
+    let (client, server) = Pair::mutual(&cid, &sid).into_parts();
+    let (ct, st) = tcp_pair();
+    ct.set_nonblocking(true).unwrap();
+    st.set_nonblocking(true).unwrap();
+    let mut c = Stream::new(client, ct);
+    let mut s = Stream::new(server, st);
+    let deadline = Instant::now() + Duration::from_secs(30);
+
+    // Handshake: drive both ends in turn until both are done.
+    let mut done = (false, false);
+    for _ in 0..1_000_000 {
+        for (stream_done, result) in [
+            (&mut done.0, c.complete_handshake()),
+            (&mut done.1, s.complete_handshake()),
+        ] {
+            match result {
+                Ok(HandshakeStatus::Done) => *stream_done = true,
+                Err(e) if e.kind() == ErrorKind::WouldBlock => {}
+                other => panic!("handshake: {other:?}"),
+            }
+        }
+        if done == (true, true) {
+            break;
+        }
+        assert!(Instant::now() < deadline, "handshake timed out");
+        thread::yield_now();
+    }
+    assert_eq!(done, (true, true));
+    assert_eq!(s.connection().remote_public_key(), Some(&cid.public()));
+    assert_eq!(c.connection().remote_public_key(), Some(&sid.public()));
+
+    // Data both ways, interleaved, larger than the socket buffers so writes
+    // really do return WouldBlock.
+    let up = pattern(1 << 20);
+    let down: Vec<u8> = pattern(768 << 10).into_iter().rev().collect();
+    let (mut up_sent, mut down_sent) = (0, 0);
+    let (mut up_got, mut down_got) = (Vec::new(), Vec::new());
+    let mut buf = vec![0u8; 65_536];
+    let mut would_block_writes = 0;
+    for _ in 0..10_000_000 {
+        if up_sent < up.len() {
+            match c.write(&up[up_sent..]) {
+                Ok(n) => up_sent += n,
+                Err(e) if e.kind() == ErrorKind::WouldBlock => would_block_writes += 1,
+                Err(e) => panic!("client write: {e}"),
+            }
+        }
+        if down_sent < down.len() {
+            match s.write(&down[down_sent..]) {
+                Ok(n) => down_sent += n,
+                Err(e) if e.kind() == ErrorKind::WouldBlock => would_block_writes += 1,
+                Err(e) => panic!("server write: {e}"),
+            }
+        }
+        for (stream, got) in [(&mut s, &mut up_got), (&mut c, &mut down_got)] {
+            match stream.read(&mut buf) {
+                Ok(0) => panic!("unexpected clean end"),
+                Ok(n) => got.extend_from_slice(&buf[..n]),
+                Err(e) if e.kind() == ErrorKind::WouldBlock => {}
+                Err(e) => panic!("read: {e}"),
+            }
+        }
+        // Push out records left queued by a WouldBlock.
+        for stream in [&mut c, &mut s] {
+            match stream.flush() {
+                Ok(()) => {}
+                Err(e) if e.kind() == ErrorKind::WouldBlock => {}
+                Err(e) => panic!("flush: {e}"),
+            }
+        }
+        if up_got.len() == up.len() && down_got.len() == down.len() {
+            break;
+        }
+        assert!(Instant::now() < deadline, "transfer timed out");
+        thread::yield_now();
+    }
+    assert_eq!(up_got.len(), up.len());
+    assert_eq!(down_got.len(), down.len());
+    assert!(up_got == up && down_got == down, "data altered");
+    // Not asserted (depends on the kernel), but normally true:
+    let _ = would_block_writes;
+
+    // Clean close in non-blocking mode.
+    nb(deadline, || c.close()).unwrap().unwrap();
+    let mut b = [0u8; 16];
+    assert_eq!(nb(deadline, || s.read(&mut b)).unwrap().unwrap(), 0);
+    assert!(s.connection().peer_closed());
+}
+
+#[test]
+fn non_blocking_read_before_any_data_would_block() {
+    let sid = Identity::generate();
+    let (client, server) = Pair::new(
+        client(None, &[sid.public()]),
+        server(Role::OpenServer, &sid, &[]),
+    )
+    .into_parts();
+    let (ct, st) = tcp_pair();
+    ct.set_nonblocking(true).unwrap();
+    st.set_nonblocking(true).unwrap();
+    let mut c = Stream::new(client, ct);
+    let mut s = Stream::new(server, st);
+    let deadline = Instant::now() + Duration::from_secs(30);
+    // Nothing has been sent yet: the server's first read would block, and
+    // repeating it loses nothing.
+    let mut buf = [0u8; 4];
+    for _ in 0..3 {
+        let err = s.read(&mut buf).unwrap_err();
+        assert_eq!(err.kind(), ErrorKind::WouldBlock);
+    }
+    // The client's write starts the handshake; keep both sides turning.
+    let mut sent = false;
+    let mut got = Vec::new();
+    for _ in 0..1_000_000 {
+        if !sent {
+            match c.write(b"ping") {
+                Ok(4) => sent = true,
+                Ok(n) => panic!("partial write {n}"),
+                Err(e) if e.kind() == ErrorKind::WouldBlock => {}
+                Err(e) => panic!("write: {e}"),
+            }
+        }
+        match s.read(&mut buf) {
+            Ok(n) => got.extend_from_slice(&buf[..n]),
+            Err(e) if e.kind() == ErrorKind::WouldBlock => {}
+            Err(e) => panic!("read: {e}"),
+        }
+        if got.len() == 4 {
+            break;
+        }
+        assert!(Instant::now() < deadline, "timed out");
+        thread::yield_now();
+    }
+    assert_eq!(got, b"ping");
+}
