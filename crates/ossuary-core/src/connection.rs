@@ -309,6 +309,9 @@ impl Connection {
     /// # Errors
     /// [`ApiMisuse::NotAwaitingTrust`] if not paused; handshake errors.
     pub fn trust_server(&mut self) -> Result<(), Error> {
+        if let Some(error) = self.error() {
+            return Err(error);
+        }
         if !matches!(self.state, State::Client(ClientState::UntrustedServer(_))) {
             return Err(ApiMisuse::NotAwaitingTrust.into());
         }
@@ -333,6 +336,9 @@ impl Connection {
     /// [`ApiMisuse::NotAwaitingTrust`] if not paused; otherwise always
     /// returns the resulting [`Error::UntrustedServer`].
     pub fn reject_server(&mut self) -> Result<(), Error> {
+        if let Some(error) = self.error() {
+            return Err(error);
+        }
         if !matches!(self.state, State::Client(ClientState::UntrustedServer(_))) {
             return Err(ApiMisuse::NotAwaitingTrust.into());
         }
