@@ -8,17 +8,26 @@
 //!
 //! A partial frame is kept inside until the rest arrives; output that does
 //! not fit the caller's buffer is kept until [`Connection::flush`].
+//!
+//! This file holds the type and its public API; `steps.rs` processes one
+//! frame (a handshake step or a record), `reset.rs` the failure and
+//! re-handshake rules, `buffers.rs` the byte queues.
 
 use std::time::Instant;
 
 use ossuary_crypto::{PublicKey, SecretKey, Signer};
-use ossuary_handshake::{ClientConfig, ClientState, Established, ServerConfig, ServerState};
-use ossuary_wire::{Frame, FrameType, HEADER_LEN, MAX_BODY_LEN, Parsed, ResetReason};
+use ossuary_handshake::{ClientConfig, ClientState, ServerState};
 
 use crate::config::{Config, Role};
 use crate::entropy::{Entropy, OsEntropy, draw};
 use crate::error::{ApiMisuse, Error};
-use crate::record::{CONTROL_FRAME_LEN, Opened, RECORD_OVERHEAD, RecordLayer, UpdatePolicy};
+use crate::record::{CONTROL_FRAME_LEN, Opened, RECORD_OVERHEAD, RecordLayer};
+
+mod buffers;
+mod reset;
+mod steps;
+
+use reset::deferred;
 
 /// How much of the input was used and how much output was written.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
@@ -585,7 +594,6 @@ impl Connection {
     }
 
     // ---- internals ----
-
     /// Runs `f`; a peer-caused error becomes the sticky failure.
     fn guard<T>(&mut self, f: impl FnOnce(&mut Self) -> Result<T, Error>) -> Result<T, Error> {
         if let State::Failed { error, .. } = self.state {
@@ -599,31 +607,6 @@ impl Connection {
                 Err(e)
             }
         }
-    }
-
-    fn fail(&mut self, error: Error) {
-        let peer_reset_seen = matches!(error, Error::PeerReset(_));
-        let previous = self.take_state();
-        self.rx.clear();
-        self.rx_plain = 0..0;
-        let closed = matches!(&previous, State::Established(r) if r.sent_close());
-        if !self.reset_sent && !closed {
-            self.reset_sent = true;
-            let reason = error.reset_reason();
-            let mut buf = [0u8; 20];
-            let sealed = match previous {
-                State::Established(mut r) => r.write_reset(reason, &mut buf).ok(),
-                _ => None,
-            };
-            match sealed {
-                Some(n) => self.queue(buf.get(..n).unwrap_or_default()),
-                None => self.queue(&[FrameType::RESET.0, 0, 1, reason.0]),
-            }
-        }
-        self.state = State::Failed {
-            error,
-            peer_reset_seen,
-        };
     }
 
     fn take_state(&mut self) -> State {
@@ -679,281 +662,6 @@ impl Connection {
         self.config
             .max_record_plaintext
             .clamp(1, ossuary_wire::MAX_RECORD_PLAINTEXT)
-    }
-
-    fn queue(&mut self, bytes: &[u8]) {
-        self.tx.extend_from_slice(bytes);
-    }
-
-    fn drain_into(&mut self, out: &mut [u8]) -> usize {
-        let pending = self.pending_output();
-        let n = pending.len().min(out.len());
-        if let (Some(dst), Some(src)) = (out.get_mut(..n), pending.get(..n)) {
-            dst.copy_from_slice(src);
-        }
-        self.advance_output(n);
-        n
-    }
-
-    fn take_plaintext(&mut self, out: &mut [u8]) -> usize {
-        let n = self.rx_plain.len().min(out.len());
-        let start = self.rx_plain.start;
-        if let (Some(dst), Some(src)) = (out.get_mut(..n), self.rx.get(start..start + n)) {
-            dst.copy_from_slice(src);
-        }
-        self.rx_plain.start += n;
-        if self.rx_plain.is_empty() {
-            self.rx_plain = 0..0;
-            if !self.rx.is_empty() && self.rx_is_complete_frame() {
-                self.rx.clear();
-            }
-        }
-        n
-    }
-
-    fn rx_is_complete_frame(&self) -> bool {
-        matches!(Frame::parse(&self.rx), Ok(Parsed::Complete { .. }))
-    }
-
-    fn start_if_fresh(&mut self) -> Result<(), Error> {
-        if !matches!(self.state, State::Fresh) {
-            return Ok(());
-        }
-        let random = draw::<64>(self.entropy.as_mut())?;
-        let mut rng = ossuary_crypto::PresetRng::new(&random[..]);
-        let mut out = [0u8; ossuary_wire::CLIENT_HELLO_FRAME_LEN];
-        let (state, n) = ClientState::start(&mut rng, &mut out)?;
-        if rng.overdrawn() {
-            return Err(Error::Entropy);
-        }
-        self.queue(out.get(..n).unwrap_or_default());
-        self.state = State::Client(state);
-        self.deadline = Some(self.config.clock.now() + self.config.handshake_timeout);
-        Ok(())
-    }
-
-    fn become_fresh(&mut self) {
-        self.deadline = None;
-        self.state = if self.role.is_server() {
-            State::Server(ServerState::new())
-        } else {
-            State::Fresh
-        };
-        if !self.role.is_server() {
-            // Errors here (entropy) stick as a failure of the new session.
-            let _ = self.guard(Self::start_if_fresh);
-        }
-    }
-
-    /// Appends input to `rx` until it holds one whole frame. Returns the
-    /// bytes used and whether the frame is complete.
-    fn buffer_frame(&mut self, input: &[u8]) -> Result<(usize, bool), Error> {
-        let mut used = 0;
-        loop {
-            let needed = if self.rx.len() < HEADER_LEN {
-                HEADER_LEN - self.rx.len()
-            } else {
-                match Frame::parse(&self.rx)? {
-                    Parsed::Complete { .. } => return Ok((used, true)),
-                    Parsed::Incomplete { needed } => needed,
-                }
-            };
-            let rest = input.get(used..).unwrap_or_default();
-            if rest.is_empty() {
-                return Ok((used, false));
-            }
-            let take = needed.min(rest.len()).min(HEADER_LEN + MAX_BODY_LEN);
-            self.rx
-                .extend_from_slice(rest.get(..take).unwrap_or_default());
-            used += take;
-        }
-    }
-
-    fn on_frame_during_handshake(&mut self) -> Result<(), Error> {
-        let rx = core::mem::take(&mut self.rx);
-        let result = self.handshake_step(&rx);
-        self.rx = rx;
-        self.rx.clear();
-        result
-    }
-
-    fn handshake_step(&mut self, rx: &[u8]) -> Result<(), Error> {
-        let Parsed::Complete { value: frame, .. } = Frame::parse(rx)? else {
-            return Err(Error::Decode(ossuary_wire::DecodeError::Truncated {
-                context: "frame",
-            }));
-        };
-        if let (FrameType::RESET, [reason]) = (frame.header.frame_type, frame.body) {
-            // Plaintext RESET: the only kind a peer without keys can send.
-            // A sealed one here cannot be opened and fails as an unexpected frame.
-            return Err(Error::PeerReset(ResetReason(*reason)));
-        }
-        let mut out = [0u8; ossuary_wire::SERVER_HELLO_FRAME_LEN];
-        match self.take_state() {
-            State::Client(state) => {
-                let cfg = ClientConfig::new(self.identity_ref(), &self.authorized);
-                let (next, n) = state.handle(&frame, &cfg, &mut out)?;
-                self.queue(out.get(..n).unwrap_or_default());
-                match next {
-                    ClientState::Complete(done) => self.establish(done),
-                    other => self.state = State::Client(other),
-                }
-            }
-            State::Server(state) => {
-                // Only CLIENT_HELLO needs randomness (the server's ephemeral key).
-                let random = if matches!(state, ServerState::ExpectClientHello(_)) {
-                    draw::<32>(self.entropy.as_mut())?
-                } else {
-                    zeroize::Zeroizing::new([0u8; 32])
-                };
-                let mut rng = ossuary_crypto::PresetRng::new(&random[..]);
-                let identity = self.identity_ref().ok_or(Error::InvalidKey)?;
-                let cfg = ServerConfig::new(
-                    identity,
-                    self.role == Role::AuthenticatingServer,
-                    &self.authorized,
-                );
-                let (next, n) = state.handle(&frame, &cfg, &mut rng, &mut out)?;
-                if rng.overdrawn() {
-                    return Err(Error::Entropy);
-                }
-                self.queue(out.get(..n).unwrap_or_default());
-                match next {
-                    ServerState::Complete(done) => self.establish(done),
-                    other => self.state = State::Server(other),
-                }
-            }
-            _ => return Err(ApiMisuse::HandshakeNotDone.into()),
-        }
-        Ok(())
-    }
-
-    fn establish(&mut self, done: Established) {
-        let (sealer, opener, remote) = done.into_parts();
-        self.remote = remote;
-        self.deadline = None;
-        let policy = UpdatePolicy {
-            records: self.config.key_update_records.clamp(1, 1 << 62),
-            bytes: self.config.key_update_bytes.max(1),
-        };
-        self.state = State::Established(RecordLayer::new(
-            sealer,
-            opener,
-            policy,
-            self.role == Role::Client,
-        ));
-    }
-
-    fn seal_data(&mut self, plaintext: &[u8], out: &mut [u8]) -> Result<usize, Error> {
-        let len = plaintext.len();
-        let need = len + RECORD_OVERHEAD + CONTROL_FRAME_LEN;
-        if out.len() >= need {
-            write_plain(out, plaintext);
-            return self.records()?.seal_data(out, len);
-        }
-        // Not enough room: seal into the output queue (kept for flush).
-        let mut tx = core::mem::take(&mut self.tx);
-        let base = tx.len();
-        tx.resize(base + need, 0);
-        let room = tx.get_mut(base..).unwrap_or_default();
-        write_plain(room, plaintext);
-        let result = self.records().and_then(|r| r.seal_data(room, len));
-        tx.truncate(base + *result.as_ref().unwrap_or(&0));
-        self.tx = tx;
-        result.map(|_| 0)
-    }
-
-    fn on_record(&mut self) -> Result<(), Error> {
-        let mut rx = core::mem::take(&mut self.rx);
-        let opened = self.records().and_then(|r| r.open(&mut rx));
-        self.rx = rx;
-        match opened {
-            Ok(Opened::Data(range)) => {
-                self.rx_plain = range;
-                if self.rx_plain.is_empty() {
-                    self.rx.clear();
-                }
-                Ok(())
-            }
-            Ok(other) => {
-                self.rx.clear();
-                self.after_open(&other)
-            }
-            Err(e) => {
-                self.rx.clear();
-                Err(e)
-            }
-        }
-    }
-
-    fn after_open(&mut self, opened: &Opened) -> Result<(), Error> {
-        match opened {
-            Opened::Close => self.peer_closed = true,
-            Opened::Reset { reason, .. } => return Err(Error::PeerReset(*reason)),
-            Opened::Data(_) | Opened::KeyUpdate => {}
-        }
-        Ok(())
-    }
-
-    /// In [`State::AwaitPeerReset`]: skips whole frames until the peer's RESET.
-    fn discard_until_reset(&mut self, input: &[u8]) -> Result<usize, Error> {
-        let mut consumed = 0;
-        while matches!(self.state, State::AwaitPeerReset) {
-            let Some(rest) = input.get(consumed..).filter(|r| !r.is_empty()) else {
-                break;
-            };
-            let (n, complete) = match self.buffer_frame(rest) {
-                Ok(v) => v,
-                Err(e) => {
-                    // Framing is lost: no later RESET could be found. Final.
-                    self.resets_left = 0;
-                    return self.guard(|_| Err(e));
-                }
-            };
-            consumed += n;
-            if !complete {
-                break;
-            }
-            let is_reset = self.rx.first() == Some(&FrameType::RESET.0);
-            self.rx.clear();
-            if is_reset {
-                self.become_fresh();
-            }
-        }
-        Ok(consumed)
-    }
-}
-
-/// An error met after a call made progress: report the progress now; the
-/// failure is sticky, so the next call returns it.
-fn deferred<P: MadeProgress>(error: Error, progress: P) -> Result<P, Error> {
-    if progress.any() {
-        Ok(progress)
-    } else {
-        Err(error)
-    }
-}
-
-trait MadeProgress {
-    fn any(&self) -> bool;
-}
-
-impl MadeProgress for usize {
-    fn any(&self) -> bool {
-        *self > 0
-    }
-}
-
-impl MadeProgress for Progress {
-    fn any(&self) -> bool {
-        self.consumed > 0 || self.produced > 0
-    }
-}
-
-/// Copies `plaintext` to `buf[3..]`, where a record's plaintext goes.
-fn write_plain(buf: &mut [u8], plaintext: &[u8]) {
-    if let Some(dst) = buf.get_mut(HEADER_LEN..HEADER_LEN + plaintext.len()) {
-        dst.copy_from_slice(plaintext);
     }
 }
 
