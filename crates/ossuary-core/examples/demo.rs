@@ -40,7 +40,17 @@ impl Write for Counted {
 
 const BULK: usize = 4 << 20;
 
-fn main() -> Result<(), Box<dyn std::error::Error>> {
+fn main() -> std::process::ExitCode {
+    match run() {
+        Ok(()) => std::process::ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("error: {e}");
+            std::process::ExitCode::FAILURE
+        }
+    }
+}
+
+fn run() -> Result<(), Box<dyn std::error::Error>> {
     let (server_secret, server_public) = ossuary_core::generate_keypair()?;
     let (client_secret, client_public) = ossuary_core::generate_keypair()?;
     println!("server identity  {server_public}");

@@ -18,7 +18,17 @@ use std::time::Duration;
 
 use ossuary_core::{Connection, HandshakeStatus, Role, Stream};
 
-fn main() -> Result<(), Box<dyn std::error::Error>> {
+fn main() -> std::process::ExitCode {
+    match run() {
+        Ok(()) => std::process::ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("error: {e}");
+            std::process::ExitCode::FAILURE
+        }
+    }
+}
+
+fn run() -> Result<(), Box<dyn std::error::Error>> {
     let Some(addr) = common::arg("--connect") else {
         eprintln!(
             "usage: echo_client --connect ADDR --known-hosts FILE [--key FILE] [--accept-new] [--message TEXT]"

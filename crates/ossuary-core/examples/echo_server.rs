@@ -64,7 +64,17 @@ fn serve(tcp: TcpStream, settings: &Settings) -> Result<u64, Box<dyn std::error:
     Ok(echoed)
 }
 
-fn main() -> Result<(), Box<dyn std::error::Error>> {
+fn main() -> std::process::ExitCode {
+    match run() {
+        Ok(()) => std::process::ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("error: {e}");
+            std::process::ExitCode::FAILURE
+        }
+    }
+}
+
+fn run() -> Result<(), Box<dyn std::error::Error>> {
     let listen = common::arg("--listen").unwrap_or_else(|| "127.0.0.1:0".into());
     let key = match common::arg("--key") {
         Some(p) => common::read_secret_key(&PathBuf::from(p))?,

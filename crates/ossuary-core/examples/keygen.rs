@@ -10,7 +10,17 @@ mod common;
 
 use std::path::PathBuf;
 
-fn main() -> Result<(), Box<dyn std::error::Error>> {
+fn main() -> std::process::ExitCode {
+    match run() {
+        Ok(()) => std::process::ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("error: {e}");
+            std::process::ExitCode::FAILURE
+        }
+    }
+}
+
+fn run() -> Result<(), Box<dyn std::error::Error>> {
     let Some(path) = std::env::args().nth(1).map(PathBuf::from) else {
         eprintln!("usage: keygen <secret-key-file>");
         std::process::exit(2);
