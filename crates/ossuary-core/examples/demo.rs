@@ -41,13 +41,7 @@ impl Write for Counted {
 const BULK: usize = 4 << 20;
 
 fn main() -> std::process::ExitCode {
-    match run() {
-        Ok(()) => std::process::ExitCode::SUCCESS,
-        Err(e) => {
-            eprintln!("error: {e}");
-            std::process::ExitCode::FAILURE
-        }
-    }
+    common::report(run())
 }
 
 fn run() -> Result<(), Box<dyn std::error::Error>> {

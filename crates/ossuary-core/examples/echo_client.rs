@@ -19,13 +19,7 @@ use std::time::Duration;
 use ossuary_core::{Connection, HandshakeStatus, Role, Stream};
 
 fn main() -> std::process::ExitCode {
-    match run() {
-        Ok(()) => std::process::ExitCode::SUCCESS,
-        Err(e) => {
-            eprintln!("error: {e}");
-            std::process::ExitCode::FAILURE
-        }
-    }
+    common::report(run())
 }
 
 fn run() -> Result<(), Box<dyn std::error::Error>> {

@@ -65,13 +65,7 @@ fn serve(tcp: TcpStream, settings: &Settings) -> Result<u64, Box<dyn std::error:
 }
 
 fn main() -> std::process::ExitCode {
-    match run() {
-        Ok(()) => std::process::ExitCode::SUCCESS,
-        Err(e) => {
-            eprintln!("error: {e}");
-            std::process::ExitCode::FAILURE
-        }
-    }
+    common::report(run())
 }
 
 fn run() -> Result<(), Box<dyn std::error::Error>> {

@@ -11,13 +11,7 @@ mod common;
 use std::path::PathBuf;
 
 fn main() -> std::process::ExitCode {
-    match run() {
-        Ok(()) => std::process::ExitCode::SUCCESS,
-        Err(e) => {
-            eprintln!("error: {e}");
-            std::process::ExitCode::FAILURE
-        }
-    }
+    common::report(run())
 }
 
 fn run() -> Result<(), Box<dyn std::error::Error>> {

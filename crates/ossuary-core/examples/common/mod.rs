@@ -89,3 +89,14 @@ pub(crate) fn arg(name: &str) -> Option<String> {
 pub(crate) fn flag(name: &str) -> bool {
     std::env::args().skip(1).any(|a| a == name)
 }
+
+/// The exit status for `result`, printing an error as `error: ...`.
+pub(crate) fn report(result: Result<(), Box<dyn std::error::Error>>) -> std::process::ExitCode {
+    match result {
+        Ok(()) => std::process::ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("error: {e}");
+            std::process::ExitCode::FAILURE
+        }
+    }
+}
