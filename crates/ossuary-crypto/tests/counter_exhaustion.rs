@@ -49,8 +49,9 @@ fn skipped_counter_fails_to_open() {
     let header = [0x10, 0x00, 0x11];
     let mut buf = [0x42];
     let tag = seal.seal_in_place(&header, &mut buf).unwrap();
+    // On a copy: a failed open may zero the buffer (ring backend).
     assert_eq!(
-        open.open_in_place(&header, &mut buf, &tag),
+        open.open_in_place(&header, &mut buf.clone(), &tag),
         Err(Error::Decrypt)
     );
     open.set_counter_for_testing_only(7);
