@@ -64,4 +64,19 @@ impl Connection {
             used += take;
         }
     }
+
+    /// Frees the handshake's buffers once, when the session is established,
+    /// no handshake output is pending and no partial frame is held.
+    pub(super) fn release_handshake_buffers(&mut self) {
+        if self.handshake_buffers
+            && matches!(self.state, super::State::Established(_))
+            && self.pending_output().is_empty()
+            && self.rx.is_empty()
+        {
+            self.handshake_buffers = false;
+            self.rx = Vec::new();
+            self.tx = Vec::new();
+            self.tx_pos = 0;
+        }
+    }
 }

@@ -86,6 +86,10 @@ pub struct Connection {
     reset_sent: bool,
     deadline: Option<Instant>,
     peer_closed: bool,
+    /// True until the buffers that carried the handshake are given back
+    /// (once the session is established and its handshake output is out), so
+    /// an idle session holds no buffer memory. Records reuse fresh buffers.
+    handshake_buffers: bool,
 }
 
 impl Connection {
@@ -138,6 +142,7 @@ impl Connection {
             reset_sent: false,
             deadline: None,
             peer_closed: false,
+            handshake_buffers: true,
         })
     }
 
@@ -454,6 +459,7 @@ impl Connection {
         if self.tx_pos == self.tx.len() {
             self.tx.clear();
             self.tx_pos = 0;
+            self.release_handshake_buffers();
         }
     }
 
@@ -518,6 +524,7 @@ impl Connection {
         self.peer_closed = false;
         self.rx_plain = 0..0;
         self.reset_sent = false;
+        self.handshake_buffers = true;
         // The wait for the peer's RESET is bounded like a handshake.
         self.deadline = Some(self.config.clock.now() + self.config.handshake_timeout);
         if peer_reset_seen {

@@ -32,6 +32,7 @@ impl Connection {
         let result = self.handshake_step(&rx);
         self.rx = rx;
         self.rx.clear();
+        self.release_handshake_buffers();
         result
     }
 
