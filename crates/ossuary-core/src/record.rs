@@ -230,6 +230,30 @@ impl RecordLayer {
         })
     }
 
+    /// Opens a DATA record whose ciphertext the caller copied into `buf`
+    /// (with `header` and `tag` taken from the frame), so the plaintext lands
+    /// where the application wants it without a second copy.
+    ///
+    /// # Errors
+    /// As [`Self::open`]; on failure `buf` holds no plaintext.
+    pub(crate) fn open_data_detached(
+        &mut self,
+        header: &[u8; HEADER_LEN],
+        buf: &mut [u8],
+        tag: &[u8; TAG_LEN],
+    ) -> Result<(), Error> {
+        if self.received_close {
+            return Err(Error::UnexpectedFrame {
+                got: FrameType::DATA,
+            });
+        }
+        self.opener
+            .open_in_place(header, buf, tag)
+            .map_err(|_| Error::BadRecord)?;
+        self.peer_confirmed = true;
+        Ok(())
+    }
+
     #[cfg(feature = "hazmat")]
     pub(crate) fn sealer(&self) -> &RecordSealer {
         &self.sealer

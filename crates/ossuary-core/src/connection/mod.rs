@@ -421,6 +421,16 @@ impl Connection {
             let Some(rest) = input.get(p.consumed..).filter(|r| !r.is_empty()) else {
                 break;
             };
+            let room = out.get_mut(p.produced..).unwrap_or_default();
+            match self.guard(|c| c.open_data_into(rest, room)) {
+                Ok(Some((used, plain))) => {
+                    p.consumed += used;
+                    p.produced += plain;
+                    continue;
+                }
+                Ok(None) => {}
+                Err(e) => return deferred(e, p),
+            }
             let (n, complete) = match self.guard(|c| c.buffer_frame(rest)) {
                 Ok(v) => v,
                 Err(e) => return deferred(e, p),

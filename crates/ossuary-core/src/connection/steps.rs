@@ -122,6 +122,45 @@ impl Connection {
         result.map(|_| 0)
     }
 
+    /// The fast path for records: when nothing is buffered and `input` starts
+    /// with a whole DATA frame whose plaintext fits `out`, its ciphertext is
+    /// copied straight into `out` and opened there (one copy instead of two).
+    /// Returns `(input used, plaintext bytes)`, or `None` to take the
+    /// buffered path.
+    pub(super) fn open_data_into(
+        &mut self,
+        input: &[u8],
+        out: &mut [u8],
+    ) -> Result<Option<(usize, usize)>, Error> {
+        if !self.rx.is_empty() || !self.rx_plain.is_empty() {
+            return Ok(None);
+        }
+        let Ok(Parsed::Complete {
+            value: frame,
+            consumed,
+        }) = Frame::parse(input)
+        else {
+            return Ok(None);
+        };
+        if frame.header.frame_type != FrameType::DATA {
+            return Ok(None);
+        }
+        let Some(plain_len) = frame.body.len().checked_sub(ossuary_crypto::TAG_LEN) else {
+            return Ok(None);
+        };
+        let (Some(dst), Some(ciphertext), Some(tag)) = (
+            out.get_mut(..plain_len),
+            frame.body.get(..plain_len),
+            frame.body.get(plain_len..).and_then(|t| t.try_into().ok()),
+        ) else {
+            return Ok(None);
+        };
+        dst.copy_from_slice(ciphertext);
+        let header = frame.header.to_bytes();
+        self.records()?.open_data_detached(&header, dst, tag)?;
+        Ok(Some((consumed, plain_len)))
+    }
+
     pub(super) fn on_record(&mut self) -> Result<(), Error> {
         let mut rx = core::mem::take(&mut self.rx);
         let opened = self.records().and_then(|r| r.open(&mut rx));
