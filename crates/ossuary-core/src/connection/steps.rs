@@ -60,7 +60,9 @@ impl Connection {
             }
             State::Server(state) => {
                 // Only CLIENT_HELLO needs randomness (the server's ephemeral key).
-                let random = if matches!(state, ServerState::ExpectClientHello(_)) {
+                let random = if matches!(state, ServerState::ExpectClientHello(_))
+                    && frame.header.frame_type == FrameType::CLIENT_HELLO
+                {
                     draw::<32>(self.entropy.as_mut())?
                 } else {
                     zeroize::Zeroizing::new([0u8; 32])
