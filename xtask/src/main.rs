@@ -4,6 +4,8 @@
 //! through `$CARGO`.
 #![forbid(unsafe_code)]
 
+mod bench;
+mod fuzz;
 mod test;
 mod tidy;
 mod util;
@@ -15,8 +17,15 @@ const USAGE: &str = "\
 Usage: cargo xtask <command>
 
 Commands:
-  test [--quick]  run every check CI runs: fmt, clippy, tests, no_std build, docs, tidy
-                  (--quick skips clippy and doc)
+  test [--quick]  run every check CI runs: fmt, clippy, tests, no_std build, docs, tidy,
+                  the demo, fuzzing, bench --quick (--quick skips clippy, doc and the
+                  release-mode steps)
+  bench [--quick] build crates/ossuary-bench in release mode and print its markdown table:
+                  records, handshakes, memory and wire bytes against the raw primitives,
+                  snow and rustls (--quick: under a minute after the build)
+  fuzz [--seconds N] [--target T]... [--sanitizer none|address] [--runs R]
+                  build every fuzz target in fuzz/ (installing cargo-fuzz if missing) and
+                  run each for N seconds (default 60); fails on any crash (docs/FUZZING.md)
   tidy            check the dependency table (STYLE rule 1), that unsafe_code is used only
                   in ossuary-ffi, `#![forbid(unsafe_code)]` in the other crate roots, and
                   leftover dbg!/todo!/unimplemented! in crates/*/src
@@ -35,6 +44,8 @@ fn main() -> ExitCode {
             Ok(())
         }
         "test" => test::run(rest),
+        "fuzz" => fuzz::run(rest),
+        "bench" => bench::run(rest),
         "tidy" if rest.is_empty() => tidy::run(),
         "tidy" => Err(util::Error::new("`tidy` takes no arguments")),
         other => {

@@ -4,8 +4,8 @@ use std::collections::BTreeSet;
 use std::process::Command;
 use std::time::Instant;
 
-use crate::tidy;
 use crate::util::{self, Error, Result};
+use crate::{bench, tidy};
 
 /// System tools the tests need, as `(executable, Debian package)`. Installed with apt when
 /// missing and running as root. Later steps (C examples, sanitizers) extend this list.
@@ -23,6 +23,10 @@ enum Action {
     Tidy,
     /// Check docs/vectors with the independent Python implementation.
     PythonVectors,
+    /// Run `cargo xtask bench` with these arguments (it reports; numbers never fail it).
+    Bench(&'static [&'static str]),
+    /// Build every fuzz target and run each for this many seconds (`cargo xtask fuzz`).
+    Fuzz(u64),
 }
 
 /// One named step of the test run.
@@ -140,6 +144,18 @@ const STEPS: &[Step] = &[
             "demo",
         ]),
     },
+    Step {
+        // STYLE rule 19 and issue 4: every target, at least 30 s each (about 5 min in all
+        // with the build on 2 cores).
+        name: "fuzz (30 s per target, cargo xtask fuzz)",
+        slow: true,
+        action: Action::Fuzz(30),
+    },
+    Step {
+        name: "bench --quick (reports; never fails on numbers)",
+        slow: true,
+        action: Action::Bench(&["--quick"]),
+    },
 ];
 
 /// Runs the steps in order, stopping at the first failure, and prints a summary line.
@@ -200,6 +216,15 @@ fn run_step(action: &Action, quick: bool) -> Result {
         Action::CargoDoc(args) => util::run(cargo(args).env("RUSTDOCFLAGS", "-D warnings")),
         Action::Tidy => tidy::run(),
         Action::PythonVectors => python_vectors(),
+        Action::Fuzz(seconds) => {
+            crate::fuzz::run_with(&crate::fuzz::Options::all_targets(*seconds))
+        }
+        Action::Bench(args) => {
+            let args: Vec<String> = args.iter().map(|a| (*a).to_owned()).collect();
+            // The same RUSTFLAGS as the other steps, so the release build of the demo step
+            // is reused.
+            util::run(bench::command(&args).env("RUSTFLAGS", rustflags()))
+        }
     }
 }
 
@@ -230,16 +255,20 @@ fn python_vectors() -> Result {
 /// Every cargo step gets the same `RUSTFLAGS`, so steps sharing `target/` do not rebuild
 /// each other's artifacts.
 fn cargo(args: &[&str]) -> Command {
-    let rustflags = match std::env::var("RUSTFLAGS") {
-        Ok(flags) if flags.contains("-D warnings") => flags,
-        Ok(flags) if !flags.trim().is_empty() => format!("{flags} -D warnings"),
-        _ => "-D warnings".to_owned(),
-    };
     let mut cmd = Command::new(util::cargo());
     cmd.args(args)
         .current_dir(util::project_root())
-        .env("RUSTFLAGS", rustflags);
+        .env("RUSTFLAGS", rustflags());
     cmd
+}
+
+/// `RUSTFLAGS` with `-D warnings` added.
+fn rustflags() -> String {
+    match std::env::var("RUSTFLAGS") {
+        Ok(flags) if flags.contains("-D warnings") => flags,
+        Ok(flags) if !flags.trim().is_empty() => format!("{flags} -D warnings"),
+        _ => "-D warnings".to_owned(),
+    }
 }
 
 /// Fails with an installation hint unless `cargo <sub> --version` works.
@@ -259,7 +288,7 @@ fn ensure_cargo_component(sub: &str, component: &str) -> Result {
 ///
 /// Missing tools are installed with one `apt-get update` and one `apt-get install` when
 /// running as root; otherwise the error says which packages to install.
-fn ensure_apt(tools: &[(&str, &str)]) -> Result {
+pub(crate) fn ensure_apt(tools: &[(&str, &str)]) -> Result {
     let missing: Vec<&(&str, &str)> = tools
         .iter()
         .filter(|(exe, _)| !util::on_path(exe))

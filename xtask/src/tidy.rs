@@ -20,6 +20,15 @@ const DEPENDENCY_TABLE: &[(&str, &[&str])] = &[
         "ossuary-core",
         &["ossuary-wire", "ossuary-crypto", "ossuary-handshake"],
     ),
+    (
+        "ossuary-bench",
+        &[
+            "ossuary-core",
+            "ossuary-crypto",
+            "ossuary-wire",
+            "ossuary-handshake",
+        ],
+    ),
     ("ossuary-ffi", &["ossuary-core"]),
     ("ossuary-cli", &["ossuary-core"]),
     ("xtask", &[]),

@@ -10,6 +10,9 @@ mod config;
 mod connection;
 mod entropy;
 mod error;
+#[cfg(feature = "fuzzing")]
+#[doc(hidden)]
+pub mod fuzzing;
 pub mod io;
 mod keys;
 pub mod record;

@@ -33,6 +33,9 @@ mod buf;
 pub mod client;
 mod error;
 mod established;
+#[cfg(feature = "fuzzing")]
+#[doc(hidden)]
+pub mod fuzzing;
 #[cfg(feature = "hazmat")]
 mod key_log;
 pub mod server;

@@ -17,6 +17,9 @@ mod client_hello;
 mod codec;
 mod error;
 mod frame;
+#[cfg(feature = "fuzzing")]
+#[doc(hidden)]
+pub mod fuzzing;
 mod reset;
 mod server_hello;
 
