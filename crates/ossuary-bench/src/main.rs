@@ -36,7 +36,7 @@ use stats_alloc::{INSTRUMENTED_SYSTEM, StatsAlloc};
 use crate::harness::{Group, Unit, per_round};
 use crate::report::{Table, Target};
 
-/// Counts every allocation (no `unsafe` of ours: stats_alloc provides it).
+/// Counts every allocation (stats_alloc implements the allocator, so this crate needs no exemption from forbid(unsafe_code)).
 #[global_allocator]
 pub(crate) static GLOBAL: &StatsAlloc<System> = &INSTRUMENTED_SYSTEM;
 

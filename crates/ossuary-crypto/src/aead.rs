@@ -134,7 +134,7 @@ fn backend_key(key: &[u8; KEY_LEN]) -> LessSafeKey {
 
 // `ring` keys do not wipe themselves: overwrite the key held in place with
 // an all-zero key, and keep the store from being optimised away. This is
-// best effort without `unsafe` (the pure-Rust backend wipes itself through
+// best effort in safe Rust (the pure-Rust backend wipes itself through
 // chacha20poly1305's `zeroize` feature).
 #[cfg(feature = "ring")]
 impl Drop for AeadKey {
