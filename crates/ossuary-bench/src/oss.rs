@@ -4,7 +4,7 @@
 use std::sync::Arc;
 
 use ossuary_core::{
-    Connection, CryptoError, Error, HandshakeStatus, PublicKey, Role, SecretKey, Signer,
+    Config, Connection, Error, HandshakeStatus, PublicKey, Role, SecretKey, Signer,
     generate_keypair,
 };
 
@@ -33,19 +33,7 @@ impl Identity {
 
     /// A signer sharing the loaded key: installing it derives nothing.
     fn signer(&self) -> Box<dyn Signer + Send + Sync> {
-        Box::new(SharedSigner(self.key.clone()))
-    }
-}
-
-struct SharedSigner(Arc<SecretKey>);
-
-impl Signer for SharedSigner {
-    fn public_key(&self) -> PublicKey {
-        Signer::public_key(&*self.0)
-    }
-
-    fn sign(&self, msg: &[u8]) -> Result<[u8; 64], CryptoError> {
-        Signer::sign(&*self.0, msg)
+        Box::new(self.key.clone())
     }
 }
 
@@ -77,9 +65,13 @@ impl Keys {
 /// How identities are installed in a new connection.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(crate) enum KeyInstall {
-    /// `set_signer` with a key shared by all connections (nothing derived).
+    /// As a server serving many connections does: the identity is a key loaded
+    /// once and shared (`Connection::with_signer` with an `Arc<SecretKey>`),
+    /// peer keys are validated once (`add_authorized_public_key`).
     Shared,
-    /// `set_secret_key` with the 32 secret bytes (the connection owns a copy).
+    /// From bytes per connection: `Connection::new`, `set_secret_key` with the
+    /// 32 secret bytes (the connection owns a copy; a server first generates
+    /// a throwaway key), `add_authorized_key` with the 32 public bytes.
     Owned,
 }
 
@@ -89,27 +81,41 @@ pub(crate) fn new_pair(
     mode: Mode,
     install: KeyInstall,
 ) -> BenchResult<(Connection, Connection)> {
-    let install_key = |conn: &mut Connection, id: &Identity| -> Result<(), Error> {
-        match install {
-            KeyInstall::Shared => conn.set_signer(id.signer()),
-            KeyInstall::Owned => conn.set_secret_key(&id.secret),
-        }
-    };
-    let mut client = Connection::new(Role::Client)?;
-    client.add_authorized_key(keys.server.public.as_bytes())?;
     let server_role = match mode {
-        Mode::Mutual => {
-            install_key(&mut client, &keys.client)?;
-            Role::AuthenticatingServer
-        }
+        Mode::Mutual => Role::AuthenticatingServer,
         Mode::Anonymous => Role::OpenServer,
     };
-    let mut server = Connection::new(server_role)?;
-    install_key(&mut server, &keys.server)?;
-    if mode == Mode::Mutual {
-        server.add_authorized_key(keys.client.public.as_bytes())?;
-    }
-    Ok((client, server))
+    let pair = match install {
+        KeyInstall::Shared => {
+            let mut client = match mode {
+                Mode::Mutual => {
+                    Connection::with_signer(Role::Client, Config::default(), keys.client.signer())?
+                }
+                Mode::Anonymous => Connection::new(Role::Client)?,
+            };
+            client.add_authorized_public_key(keys.server.public);
+            let mut server =
+                Connection::with_signer(server_role, Config::default(), keys.server.signer())?;
+            if mode == Mode::Mutual {
+                server.add_authorized_public_key(keys.client.public);
+            }
+            (client, server)
+        }
+        KeyInstall::Owned => {
+            let mut client = Connection::new(Role::Client)?;
+            client.add_authorized_key(keys.server.public.as_bytes())?;
+            if mode == Mode::Mutual {
+                client.set_secret_key(&keys.client.secret)?;
+            }
+            let mut server = Connection::new(server_role)?;
+            server.set_secret_key(&keys.server.secret)?;
+            if mode == Mode::Mutual {
+                server.add_authorized_key(keys.client.public.as_bytes())?;
+            }
+            (client, server)
+        }
+    };
+    Ok(pair)
 }
 
 /// What a handshake put on the wire.

@@ -21,7 +21,9 @@ use crate::{HexBytes, PUBLIC_KEY_LEN, SECRET_KEY_LEN, SIGNATURE_LEN};
 ///
 /// It holds only the 32-byte encoding, so key lists and sessions stay small
 /// (a decompressed point is 160 bytes more); [`PublicKey::verify`]
-/// decompresses it again, which costs about 1% of a handshake.
+/// decompresses it again. A key that arrives with a signature to check (a
+/// peer's identity in a handshake) is better read with
+/// [`PublicKey::from_bytes_verifying`], which decompresses it once for both.
 #[derive(Clone, Copy)]
 pub struct PublicKey([u8; PUBLIC_KEY_LEN]);
 
@@ -34,12 +36,24 @@ impl PublicKey {
     /// are not the canonical encoding of that point, or the point has small
     /// order.
     pub fn from_bytes(bytes: &[u8; PUBLIC_KEY_LEN]) -> Result<Self, Error> {
-        let key =
-            ed25519_dalek::VerifyingKey::from_bytes(bytes).map_err(|_| Error::InvalidPublicKey)?;
-        let canonical = key.to_edwards().compress().to_bytes() == *bytes;
-        if !canonical || key.is_weak() {
-            return Err(Error::InvalidPublicKey);
-        }
+        decode(bytes).map(|_| Self(*bytes))
+    }
+
+    /// Parses and validates a public key as [`from_bytes`](Self::from_bytes)
+    /// does, then verifies `signature` over `msg` with it as
+    /// [`verify`](Self::verify) does, decoding the point only once.
+    ///
+    /// # Errors
+    ///
+    /// [`Error::InvalidPublicKey`] if the key is invalid (checked first);
+    /// [`Error::BadSignature`] if the signature does not verify.
+    pub fn from_bytes_verifying(
+        bytes: &[u8; PUBLIC_KEY_LEN],
+        msg: &[u8],
+        signature: &[u8; SIGNATURE_LEN],
+    ) -> Result<Self, Error> {
+        let key = decode(bytes)?;
+        verify_strict(&key, msg, signature)?;
         Ok(Self(*bytes))
     }
 
@@ -61,13 +75,47 @@ impl PublicKey {
     ///
     /// [`Error::BadSignature`] if the signature does not verify.
     pub fn verify(&self, msg: &[u8], signature: &[u8; SIGNATURE_LEN]) -> Result<(), Error> {
-        let signature = ed25519_dalek::Signature::from_bytes(signature);
         // The bytes were validated at construction, so this decodes.
         let key =
             ed25519_dalek::VerifyingKey::from_bytes(&self.0).map_err(|_| Error::BadSignature)?;
-        key.verify_strict(msg, &signature)
-            .map_err(|_| Error::BadSignature)
+        verify_strict(&key, msg, signature)
     }
+}
+
+/// Decodes and validates a public key: a curve point, canonically encoded,
+/// not of small order.
+fn decode(bytes: &[u8; PUBLIC_KEY_LEN]) -> Result<ed25519_dalek::VerifyingKey, Error> {
+    let key =
+        ed25519_dalek::VerifyingKey::from_bytes(bytes).map_err(|_| Error::InvalidPublicKey)?;
+    // Decoding accepts two kinds of non-canonical encoding: a y-coordinate
+    // of p or more (y + p for y in 0..19), and x = 0 with the sign bit set.
+    // The first is excluded here, from the bytes, without re-encoding the
+    // point (a field inversion); x = 0 only for y = 1 and y = -1, the
+    // identity and the point of order 2, which `is_weak` rejects.
+    if !y_is_canonical(bytes) || key.is_weak() {
+        return Err(Error::InvalidPublicKey);
+    }
+    Ok(key)
+}
+
+/// Whether the y-coordinate in `bytes` (the low 255 bits, little-endian) is
+/// below p = 2^255 - 19. Not constant-time: public keys are public.
+fn y_is_canonical(bytes: &[u8; PUBLIC_KEY_LEN]) -> bool {
+    // y >= p exactly when bits 8..255 are all ones and the low byte is at
+    // least 0xed (p's low byte).
+    let [low, middle @ .., high] = bytes;
+    !(*high & 0x7f == 0x7f && middle.iter().all(|&b| b == 0xff) && *low >= 0xed)
+}
+
+/// `verify_strict`, mapped to our error.
+fn verify_strict(
+    key: &ed25519_dalek::VerifyingKey,
+    msg: &[u8],
+    signature: &[u8; SIGNATURE_LEN],
+) -> Result<(), Error> {
+    let signature = ed25519_dalek::Signature::from_bytes(signature);
+    key.verify_strict(msg, &signature)
+        .map_err(|_| Error::BadSignature)
 }
 
 impl TryFrom<&[u8]> for PublicKey {
@@ -112,7 +160,13 @@ impl fmt::Display for PublicKey {
 ///
 /// No `Clone`; wiped on drop; `Debug` shows only the public key. Equality is
 /// constant-time.
-pub struct SecretKey(ed25519_dalek::SigningKey);
+pub struct SecretKey {
+    key: ed25519_dalek::SigningKey,
+    /// The same key in AWS-LC, when it could be loaded: it signs faster, and
+    /// Ed25519 signatures are deterministic, so both give the same bytes.
+    #[cfg(feature = "aws-lc")]
+    fast: Option<aws_lc_rs::signature::Ed25519KeyPair>,
+}
 
 impl SecretKey {
     /// Generates a new key from `rng`, drawing exactly 32 bytes with one
@@ -125,19 +179,37 @@ impl SecretKey {
 
     /// Uses `bytes` as the seed. Every 32-byte string is a valid key.
     pub fn from_bytes(bytes: &[u8; SECRET_KEY_LEN]) -> Self {
-        Self(ed25519_dalek::SigningKey::from_bytes(bytes))
+        Self {
+            key: ed25519_dalek::SigningKey::from_bytes(bytes),
+            #[cfg(feature = "aws-lc")]
+            fast: aws_lc_rs::signature::Ed25519KeyPair::from_seed_unchecked(bytes).ok(),
+        }
     }
 
     /// The 32-byte seed, in a buffer that is wiped on drop.
     pub fn to_bytes(&self) -> Zeroizing<[u8; SECRET_KEY_LEN]> {
-        Zeroizing::new(self.0.to_bytes())
+        Zeroizing::new(self.key.to_bytes())
     }
 
     /// The matching public key.
     pub fn public_key(&self) -> PublicKey {
         // A key derived from a secret is a multiple of the base point, so it is
         // canonical and of prime order: no validation needed.
-        PublicKey(self.0.verifying_key().to_bytes())
+        PublicKey(self.key.verifying_key().to_bytes())
+    }
+
+    /// Signs `msg` (pure Ed25519).
+    fn sign_bytes(&self, msg: &[u8]) -> [u8; SIGNATURE_LEN] {
+        #[cfg(feature = "aws-lc")]
+        if let Some(signature) = self
+            .fast
+            .as_ref()
+            .and_then(|key| key.try_sign(msg).ok())
+            .and_then(|sig| <[u8; SIGNATURE_LEN]>::try_from(sig.as_ref()).ok())
+        {
+            return signature;
+        }
+        self.key.sign(msg).to_bytes()
     }
 }
 
@@ -154,13 +226,14 @@ impl TryFrom<&[u8]> for SecretKey {
 impl PartialEq for SecretKey {
     /// Constant-time comparison of the seeds.
     fn eq(&self, other: &Self) -> bool {
-        self.0.as_bytes().ct_eq(other.0.as_bytes()).into()
+        self.key.as_bytes().ct_eq(other.key.as_bytes()).into()
     }
 }
 
 impl Eq for SecretKey {}
 
-// The inner signing key wipes itself on drop.
+// The dalek signing key wipes itself on drop; AWS-LC wipes the memory of its
+// copy when it frees it (`OPENSSL_free` cleanses).
 impl ZeroizeOnDrop for SecretKey {}
 
 impl fmt::Debug for SecretKey {
@@ -186,13 +259,37 @@ pub trait Signer {
     fn sign(&self, msg: &[u8]) -> Result<[u8; SIGNATURE_LEN], Error>;
 }
 
+/// A key loaded once and shared by many connections.
+#[cfg(feature = "std")]
+impl<T: Signer + ?Sized> Signer for std::sync::Arc<T> {
+    fn public_key(&self) -> PublicKey {
+        T::public_key(self)
+    }
+
+    fn sign(&self, msg: &[u8]) -> Result<[u8; SIGNATURE_LEN], Error> {
+        T::sign(self, msg)
+    }
+}
+
+/// A boxed signer, as a connection holds it.
+#[cfg(feature = "std")]
+impl<T: Signer + ?Sized> Signer for std::boxed::Box<T> {
+    fn public_key(&self) -> PublicKey {
+        T::public_key(self)
+    }
+
+    fn sign(&self, msg: &[u8]) -> Result<[u8; SIGNATURE_LEN], Error> {
+        T::sign(self, msg)
+    }
+}
+
 impl Signer for SecretKey {
     fn public_key(&self) -> PublicKey {
         SecretKey::public_key(self)
     }
 
     fn sign(&self, msg: &[u8]) -> Result<[u8; SIGNATURE_LEN], Error> {
-        Ok(self.0.sign(msg).to_bytes())
+        Ok(self.sign_bytes(msg))
     }
 }
 
@@ -219,6 +316,49 @@ mod tests {
         assert_eq!(pk.verify(b"hello", &bad), Err(Error::BadSignature));
         let other = SecretKey::generate(&mut test_rng()).public_key();
         assert_eq!(other.verify(b"hello", &sig), Err(Error::BadSignature));
+    }
+
+    proptest::proptest! {
+        /// Whichever backend signs, the signature is the dalek one.
+        #[test]
+        fn signatures_match_the_dalek_reference(
+            seed in proptest::array::uniform32(proptest::prelude::any::<u8>()),
+            msg in proptest::collection::vec(proptest::prelude::any::<u8>(), 0..100),
+        ) {
+            use ed25519_dalek::Signer as _;
+            let expected = ed25519_dalek::SigningKey::from_bytes(&seed).sign(&msg).to_bytes();
+            proptest::prop_assert_eq!(SecretKey::from_bytes(&seed).sign(&msg).unwrap(), expected);
+        }
+    }
+
+    #[test]
+    fn rfc8032_test_1() {
+        // RFC 8032 §7.1, TEST 1 (empty message).
+        let seed = crate::test_support::array::<32>(&crate::test_support::hex(
+            "9d61b19deffd5a60ba844af492ec2cc44449c5697b326919703bac031cae7f60",
+        ));
+        let sk = SecretKey::from_bytes(&seed);
+        assert_eq!(
+            to_hex(sk.public_key().as_bytes()),
+            "d75a980182b10ab7d54bfed3c964073a0ee172f3daa62325af021a68f707511a"
+        );
+        assert_eq!(
+            to_hex(&sk.sign(b"").unwrap()),
+            "e5564300c360ac729086e2cc806e828a84877f1eb8e5d974d873e06522490155\
+             5fb8821590a33bacc61e39701cf9b46bd25bf5f0595bbe24655141438e7a100b"
+        );
+    }
+
+    #[test]
+    fn shared_and_boxed_signers_sign_as_the_key() {
+        let sk = SecretKey::from_bytes(&[5; 32]);
+        let direct = sk.sign(b"m").unwrap();
+        let shared = std::sync::Arc::new(SecretKey::from_bytes(&[5; 32]));
+        assert_eq!(Signer::sign(&shared, b"m").unwrap(), direct);
+        assert_eq!(Signer::public_key(&shared), sk.public_key());
+        let boxed: std::boxed::Box<dyn Signer> = std::boxed::Box::new(shared);
+        assert_eq!(Signer::sign(&boxed, b"m").unwrap(), direct);
+        assert_eq!(Signer::public_key(&boxed), sk.public_key());
     }
 
     #[test]
@@ -315,6 +455,80 @@ mod tests {
         assert_eq!(
             PublicKey::from_bytes(&neg_zero_identity),
             Err(Error::InvalidPublicKey)
+        );
+    }
+
+    /// The validation before the inversion-free canonical check: decode,
+    /// re-encode, compare, and reject weak points.
+    fn reference_validation(bytes: &[u8; 32]) -> bool {
+        ed25519_dalek::VerifyingKey::from_bytes(bytes)
+            .is_ok_and(|k| k.to_edwards().compress().to_bytes() == *bytes && !k.is_weak())
+    }
+
+    #[test]
+    fn rejects_y_of_p_or_more() {
+        // Every y in 0..19 that is on the curve, encoded canonically and as
+        // y + p (both signs): only the canonical, non-weak ones are keys.
+        let mut on_curve = 0;
+        for y in 0u8..19 {
+            for sign in [0u8, 0x80] {
+                let mut canonical = [0u8; 32];
+                canonical[0] = y;
+                canonical[31] = sign;
+                let mut plus_p = [0xffu8; 32];
+                plus_p[0] = 0xed + y;
+                plus_p[31] = 0x7f | sign;
+                if ed25519_dalek::VerifyingKey::from_bytes(&plus_p).is_ok() {
+                    on_curve += 1;
+                }
+                assert_eq!(PublicKey::from_bytes(&plus_p), Err(Error::InvalidPublicKey));
+                assert_eq!(
+                    PublicKey::from_bytes(&canonical).is_ok(),
+                    reference_validation(&canonical),
+                    "{}",
+                    to_hex(&canonical)
+                );
+            }
+        }
+        // Some of them decode, so the check is what rejects them.
+        assert!(on_curve > 0);
+    }
+
+    proptest::proptest! {
+        #[test]
+        fn validation_matches_the_reference(bytes in proptest::array::uniform32(proptest::prelude::any::<u8>())) {
+            proptest::prop_assert_eq!(PublicKey::from_bytes(&bytes).is_ok(), reference_validation(&bytes));
+        }
+
+        #[test]
+        fn from_bytes_verifying_matches_from_bytes_then_verify(
+            seed in proptest::array::uniform32(proptest::prelude::any::<u8>()),
+            msg in proptest::collection::vec(proptest::prelude::any::<u8>(), 0..80),
+            flip in proptest::option::of(0usize..64 * 8),
+        ) {
+            let sk = SecretKey::from_bytes(&seed);
+            let mut sig = sk.sign(&msg).unwrap();
+            if let Some(bit) = flip {
+                sig[bit / 8] ^= 1 << (bit % 8);
+            }
+            let pk = sk.public_key();
+            let separate = PublicKey::from_bytes(pk.as_bytes()).and_then(|k| k.verify(&msg, &sig).map(|()| k));
+            proptest::prop_assert_eq!(PublicKey::from_bytes_verifying(pk.as_bytes(), &msg, &sig), separate);
+            proptest::prop_assert_eq!(separate.is_ok(), flip.is_none());
+        }
+    }
+
+    #[test]
+    fn from_bytes_verifying_checks_the_key_first() {
+        let sk = SecretKey::from_bytes(&[9; 32]);
+        let sig = sk.sign(b"m").unwrap();
+        assert_eq!(
+            PublicKey::from_bytes_verifying(&[0; 32], b"m", &sig),
+            Err(Error::InvalidPublicKey)
+        );
+        assert_eq!(
+            PublicKey::from_bytes_verifying(sk.public_key().as_bytes(), b"n", &sig),
+            Err(Error::BadSignature)
         );
     }
 

@@ -17,7 +17,11 @@ const SHARED_SECRET_LEN: usize = 32;
 /// twice. It has no `Clone`, is wiped on drop, and its `Debug` output shows only
 /// the public key.
 pub struct EphemeralSecret {
-    secret: x25519_dalek::StaticSecret,
+    /// The scalar as drawn (X25519 clamps it when it is used).
+    scalar: Zeroizing<[u8; 32]>,
+    /// The same key in AWS-LC, when it could be loaded.
+    #[cfg(feature = "aws-lc")]
+    fast: Option<aws_lc_rs::agreement::PrivateKey>,
     public: [u8; PUBLIC_KEY_LEN],
 }
 
@@ -32,7 +36,7 @@ impl EphemeralSecret {
     pub fn generate(rng: &mut (impl CryptoRng + ?Sized)) -> Self {
         let mut scalar = Zeroizing::new([0u8; 32]);
         rng.fill_bytes(scalar.as_mut_slice());
-        Self::from_scalar(&scalar)
+        Self::from_scalar(scalar)
     }
 
     /// Uses `bytes` as the secret scalar, as [`generate`](Self::generate) does
@@ -42,14 +46,29 @@ impl EphemeralSecret {
     /// ephemeral secret must be fresh randomness, used once.
     #[cfg(feature = "hazmat")]
     pub fn from_bytes_for_testing_only(bytes: [u8; 32]) -> Self {
-        let scalar = Zeroizing::new(bytes);
-        Self::from_scalar(&scalar)
+        Self::from_scalar(Zeroizing::new(bytes))
     }
 
-    fn from_scalar(scalar: &Zeroizing<[u8; 32]>) -> Self {
-        let secret = x25519_dalek::StaticSecret::from(**scalar);
-        let public = x25519_dalek::PublicKey::from(&secret).to_bytes();
-        Self { secret, public }
+    #[cfg(not(feature = "aws-lc"))]
+    fn from_scalar(scalar: Zeroizing<[u8; 32]>) -> Self {
+        let public = dalek_public(&scalar);
+        Self { scalar, public }
+    }
+
+    #[cfg(feature = "aws-lc")]
+    fn from_scalar(scalar: Zeroizing<[u8; 32]>) -> Self {
+        use aws_lc_rs::agreement::{PrivateKey, X25519};
+        let fast = PrivateKey::from_private_key(&X25519, scalar.as_slice()).ok();
+        let public = fast
+            .as_ref()
+            .and_then(|key| key.compute_public_key().ok())
+            .and_then(|p| <[u8; PUBLIC_KEY_LEN]>::try_from(p.as_ref()).ok())
+            .unwrap_or_else(|| dalek_public(&scalar));
+        Self {
+            scalar,
+            fast,
+            public,
+        }
     }
 
     /// The public key (Montgomery u-coordinate) to send to the peer.
@@ -66,18 +85,43 @@ impl EphemeralSecret {
     /// exactly when `peer` is a low-order point: the output would then not
     /// depend on our secret.
     pub fn diffie_hellman(self, peer: &[u8; PUBLIC_KEY_LEN]) -> Result<SharedSecret, Error> {
-        let shared = self
-            .secret
+        #[cfg(feature = "aws-lc")]
+        if let Some(key) = &self.fast {
+            let peer_key =
+                aws_lc_rs::agreement::UnparsedPublicKey::new(&aws_lc_rs::agreement::X25519, peer);
+            // AWS-LC refuses an all-zero output. It fails the same way when
+            // it runs out of memory, so on failure the dalek code below
+            // tells the two apart (and then gives the same bytes).
+            let shared = aws_lc_rs::agreement::agree(key, peer_key, (), |bytes| {
+                let mut out = Zeroizing::new([0u8; SHARED_SECRET_LEN]);
+                if bytes.len() != SHARED_SECRET_LEN {
+                    return Err(());
+                }
+                out.copy_from_slice(bytes);
+                Ok(out)
+            });
+            if let Ok(shared) = shared {
+                return Ok(SharedSecret(shared));
+            }
+        }
+        let shared = x25519_dalek::StaticSecret::from(*self.scalar)
             .diffie_hellman(&x25519_dalek::PublicKey::from(*peer));
         if shared.was_contributory() {
-            Ok(SharedSecret(shared))
+            Ok(SharedSecret(Zeroizing::new(shared.to_bytes())))
         } else {
             Err(Error::NonContributory)
         }
     }
 }
 
-// The inner secret wipes itself on drop; the public key is not secret.
+/// The X25519 public key of `scalar`, computed by curve25519-dalek.
+fn dalek_public(scalar: &Zeroizing<[u8; 32]>) -> [u8; PUBLIC_KEY_LEN] {
+    let secret = x25519_dalek::StaticSecret::from(**scalar);
+    x25519_dalek::PublicKey::from(&secret).to_bytes()
+}
+
+// The scalar is `Zeroizing`; AWS-LC wipes the memory of its key copy when it
+// frees it (`OPENSSL_free` cleanses); the public key is not secret.
 impl ZeroizeOnDrop for EphemeralSecret {}
 
 impl fmt::Debug for EphemeralSecret {
@@ -92,12 +136,12 @@ impl fmt::Debug for EphemeralSecret {
 ///
 /// Opaque: its only use is [`HandshakeSecret::from_shared`](crate::HandshakeSecret::from_shared).
 /// Wiped on drop; `Debug` is redacted.
-pub struct SharedSecret(x25519_dalek::SharedSecret);
+pub struct SharedSecret(Zeroizing<[u8; SHARED_SECRET_LEN]>);
 
 impl SharedSecret {
     /// The shared secret bytes, for the key schedule.
     pub(crate) fn as_bytes(&self) -> &[u8; SHARED_SECRET_LEN] {
-        self.0.as_bytes()
+        &self.0
     }
 
     /// The raw shared secret.
@@ -105,11 +149,11 @@ impl SharedSecret {
     /// For known-answer vectors only. Never use this in production.
     #[cfg(feature = "hazmat")]
     pub fn to_bytes_for_testing_only(&self) -> [u8; 32] {
-        self.0.to_bytes()
+        *self.0
     }
 }
 
-// The inner value wipes itself on drop.
+// The inner value is `Zeroizing`.
 impl ZeroizeOnDrop for SharedSecret {}
 
 impl fmt::Debug for SharedSecret {
@@ -207,6 +251,49 @@ mod tests {
                 "{point:02x?}"
             );
         }
+    }
+
+    /// The dalek computation, as the reference for either backend.
+    fn reference(scalar: [u8; 32], peer: [u8; 32]) -> Option<[u8; 32]> {
+        let shared = x25519_dalek::StaticSecret::from(scalar)
+            .diffie_hellman(&x25519_dalek::PublicKey::from(peer));
+        shared.was_contributory().then(|| shared.to_bytes())
+    }
+
+    proptest::proptest! {
+        #[test]
+        fn matches_the_dalek_reference(
+            scalar in proptest::array::uniform32(proptest::prelude::any::<u8>()),
+            peer in proptest::array::uniform32(proptest::prelude::any::<u8>()),
+        ) {
+            let secret = EphemeralSecret::generate(&mut PresetRng::new(&scalar));
+            let expected_public =
+                x25519_dalek::PublicKey::from(&x25519_dalek::StaticSecret::from(scalar)).to_bytes();
+            proptest::prop_assert_eq!(secret.public_key(), expected_public);
+            let got = secret.diffie_hellman(&peer).ok().map(|s| *s.as_bytes());
+            proptest::prop_assert_eq!(got, reference(scalar, peer));
+        }
+    }
+
+    #[test]
+    fn rfc7748_vector() {
+        // RFC 7748 §6.1 (Alice's private key, Bob's public key).
+        let alice = crate::test_support::array::<32>(&crate::test_support::hex(
+            "77076d0a7318a57d3c16c17251b26645df4c2f87ebc0992ab177fba51db92c2a",
+        ));
+        let bob_public = crate::test_support::array::<32>(&crate::test_support::hex(
+            "de9edb7d7b7dc1b4d35b61c2ece435373f8343c85b78674dadfc7e146f882b4f",
+        ));
+        let secret = EphemeralSecret::generate(&mut PresetRng::new(&alice));
+        assert_eq!(
+            crate::test_support::to_hex(&secret.public_key()),
+            "8520f0098930a754748b7ddcb43ef75a0dbf3a0d26381af4eba4a98eaa9b4e6a"
+        );
+        let shared = secret.diffie_hellman(&bob_public).unwrap();
+        assert_eq!(
+            crate::test_support::to_hex(shared.as_bytes()),
+            "4a5d9d5ba4ce2de1728e3bf480350f25e07e21c947d19e3376f09b3c1e161742"
+        );
     }
 
     #[test]

@@ -237,12 +237,10 @@ impl ExpectServerHello {
             .open_in_place(&th2, &mut plain, &tag)
             .map_err(|_| PeerMisbehaved::HandshakeDecryptFailed)?;
         let id = ServerIdentity::parse(&plain)?;
-        let server_key =
-            PublicKey::from_bytes(&id.identity).map_err(|_| PeerMisbehaved::InvalidIdentityKey)?;
         let th_s = hash_with(&transcript, &[&id.identity]);
         #[cfg(feature = "hazmat")]
         log(config.key_log(), "transcript.th_s", &th_s);
-        Signing::Server.verify(&server_key, &th_s, &id.signature)?;
+        let server_key = Signing::Server.verify(&id.identity, &th_s, &id.signature)?;
 
         transcript.update(hello.sealed);
         Ok(ServerAuthenticated {

@@ -293,12 +293,10 @@ impl ExpectClientAuth {
                 identity,
                 signature,
             } => {
-                let key = PublicKey::from_bytes(&identity)
-                    .map_err(|_| PeerMisbehaved::InvalidIdentityKey)?;
                 let th_c = hash_with(&transcript, &[&[1], &identity]);
                 #[cfg(feature = "hazmat")]
                 log(config.key_log(), "transcript.th_c", &th_c);
-                Signing::Client.verify(&key, &th_c, &signature)?;
+                let key = Signing::Client.verify(&identity, &th_c, &signature)?;
                 if config.require_client_auth && !config.authorized_clients.contains(&key) {
                     return Err(Error::UnauthorizedClient);
                 }

@@ -1,6 +1,6 @@
 //! Transcript signatures: the role labels and the signed message (PROTOCOL.md §5).
 
-use ossuary_crypto::{PublicKey, Signer, Transcript};
+use ossuary_crypto::{PUBLIC_KEY_LEN, PublicKey, Signer, Transcript};
 
 use crate::error::{Error, PeerMisbehaved};
 
@@ -43,17 +43,19 @@ impl Signing {
         signer.sign(&self.message(hash)).map_err(|_| Error::Signer)
     }
 
-    /// Verifies `signature` by `key` over the transcript `hash`, strictly.
+    /// Validates the peer's identity key `identity` and verifies `signature`
+    /// by it over the transcript `hash`, strictly, decoding the key once.
     pub(crate) fn verify(
         self,
-        key: &PublicKey,
+        identity: &[u8; PUBLIC_KEY_LEN],
         hash: &[u8; 32],
         signature: &[u8; 64],
-    ) -> Result<(), Error> {
-        key.verify(&self.message(hash), signature).map_err(|_| {
-            Error::PeerMisbehaved(match self {
-                Self::Server => PeerMisbehaved::BadServerSignature,
-                Self::Client => PeerMisbehaved::BadClientSignature,
+    ) -> Result<PublicKey, Error> {
+        PublicKey::from_bytes_verifying(identity, &self.message(hash), signature).map_err(|e| {
+            Error::PeerMisbehaved(match (e, self) {
+                (ossuary_crypto::Error::InvalidPublicKey, _) => PeerMisbehaved::InvalidIdentityKey,
+                (_, Self::Server) => PeerMisbehaved::BadServerSignature,
+                (_, Self::Client) => PeerMisbehaved::BadClientSignature,
             })
         })
     }

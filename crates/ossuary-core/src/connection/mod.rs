@@ -110,6 +110,22 @@ impl Connection {
         Self::with_entropy(role, config, Box::new(OsEntropy))
     }
 
+    /// A connection for `role` that proves the identity of `signer`, as
+    /// [`Self::with_config`] followed by [`Self::set_signer`] but without the
+    /// random key a server would first generate (one key generation less per
+    /// connection). A server that serves many connections loads its key once
+    /// and shares it, for instance as an `Arc<SecretKey>` (see [`Signer`]).
+    ///
+    /// # Errors
+    /// None today; `Result` keeps the constructors alike.
+    pub fn with_signer(
+        role: Role,
+        config: Config,
+        signer: Box<dyn Signer + Send + Sync>,
+    ) -> Result<Self, Error> {
+        Self::build(role, config, Box::new(OsEntropy), Some(signer))
+    }
+
     pub(crate) fn with_entropy(
         role: Role,
         config: Config,
@@ -121,6 +137,15 @@ impl Connection {
         } else {
             None
         };
+        Self::build(role, config, entropy, identity)
+    }
+
+    fn build(
+        role: Role,
+        config: Config,
+        entropy: Box<dyn Entropy>,
+        identity: Option<Box<dyn Signer + Send + Sync>>,
+    ) -> Result<Self, Error> {
         let state = if role.is_server() {
             State::Server(ServerState::new())
         } else {
@@ -198,6 +223,15 @@ impl Connection {
             self.authorized.push(key);
         }
         Ok(())
+    }
+
+    /// Adds a key this side accepts, already validated: a list of keys
+    /// parsed once (with [`PublicKey::try_from`]) and given to every
+    /// connection costs no further checks.
+    pub fn add_authorized_public_key(&mut self, key: PublicKey) {
+        if !self.authorized.contains(&key) {
+            self.authorized.push(key);
+        }
     }
 
     /// Adds several keys; all are checked before any is added.
