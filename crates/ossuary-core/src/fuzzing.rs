@@ -121,8 +121,8 @@ pub fn fixed_connection(mutual: bool, is_client: bool, pinned: bool, config: Con
         }
         c
     } else {
-        // The identity a server draws when built; replaced by `set_signer`.
-        entropy.extend([0u8; 32]);
+        // Built with its identity (as `Connection::with_signer`), so the
+        // server draws no throwaway key: its first draw is the ephemeral.
         entropy.extend(server_entropy(mutual));
         for epoch in 1..EPOCHS {
             entropy.extend(later(epoch, 32));
@@ -132,8 +132,14 @@ pub fn fixed_connection(mutual: bool, is_client: bool, pinned: bool, config: Con
         } else {
             Role::OpenServer
         };
-        let mut s = Connection::with_fixed_entropy_for_testing_only(role, config, entropy).unwrap();
-        s.set_signer(Box::new(FixedSigner(&k.server))).unwrap();
+        let signer: Box<dyn Signer + Send + Sync> = Box::new(FixedSigner(&k.server));
+        let mut s = Connection::build(
+            role,
+            config,
+            Box::new(crate::entropy::Fixed::new(entropy)),
+            Some(signer),
+        )
+        .unwrap();
         if mutual {
             s.add_authorized_key(k.client_public.as_bytes()).unwrap();
         }

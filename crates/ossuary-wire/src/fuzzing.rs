@@ -5,7 +5,10 @@
 //! - [`wire_frame`]: the frame parser and every message parser, on arbitrary
 //!   bytes, with the invariants they must keep (not just "no panic").
 //! - [`checked_parse`]: [`Frame::parse`] plus those invariants, for the other
-//!   crates' fuzz functions, which split their peers' byte streams with it.
+//!   crates' fuzz functions, which parse their peers' frames with it.
+//! - [`split_frames`]: a byte stream cut into frames with only the
+//!   constant-time invariants of each (for the long streams of records the
+//!   session targets emit; the full battery is [`wire_frame`]'s).
 //! - [`Mutation`] and [`Piece`]: the small input language the other crates'
 //!   structured inputs share, for "an honest frame, changed a little".
 //!
@@ -632,13 +635,28 @@ impl Piece {
     }
 }
 
-/// Splits a byte stream into its complete frames (each checked by
-/// [`checked_parse`]); stops at the first error or incomplete frame.
-/// Returns the frames' bytes and the number of bytes they cover.
+/// Splits a byte stream into its complete frames; stops at the first error
+/// or incomplete frame. Returns the frames' bytes and the number of bytes
+/// they cover.
+///
+/// Each frame gets the invariants that cost nothing per byte (exact
+/// consumption, the body is the bytes after the header, a legal length for
+/// its type). The per-byte ones of [`checked_parse`] (re-encoding, every
+/// prefix) made the session targets spend half their time re-checking their
+/// own output, which [`wire_frame`] already checks on arbitrary bytes.
 pub fn split_frames(stream: &[u8]) -> (Vec<&[u8]>, usize) {
     let mut frames = Vec::new();
     let mut at = 0;
-    while let Ok(Parsed::Complete { consumed, .. }) = checked_parse(&stream[at..]) {
+    while let Ok(Parsed::Complete { value, consumed }) = Frame::parse(&stream[at..]) {
+        let len = usize::from(value.header.len);
+        assert_eq!(consumed, HEADER_LEN + len, "consumed != 3 + header.len");
+        assert!(at + consumed <= stream.len(), "consumed more than given");
+        assert_eq!(value.body.len(), len, "body length != header.len");
+        assert!(
+            core::ptr::eq(value.body.as_ptr(), stream[at + HEADER_LEN..].as_ptr()),
+            "the body is not the bytes after the header"
+        );
+        assert!(value.header.frame_type.is_legal_body_len(len));
         frames.push(&stream[at..at + consumed]);
         at += consumed;
     }

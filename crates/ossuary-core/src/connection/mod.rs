@@ -140,7 +140,7 @@ impl Connection {
         Self::build(role, config, entropy, identity)
     }
 
-    fn build(
+    pub(crate) fn build(
         role: Role,
         config: Config,
         entropy: Box<dyn Entropy>,
