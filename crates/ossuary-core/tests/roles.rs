@@ -198,3 +198,76 @@ fn nothing_before_the_handshake() {
     assert_eq!(c.update_keys(), Err(misuse));
     assert_eq!(c.role(), Role::Client);
 }
+
+/// `Connection::with_signer` and `add_authorized_public_key`, as a server that
+/// loads its key and its client list once builds each connection.
+#[test]
+fn built_with_signer_and_prevalidated_keys() {
+    use std::sync::Arc;
+
+    use ossuary_core::{Config, Connection, generate_keypair};
+
+    let (server_secret, server_public) = generate_keypair().unwrap();
+    let (client_secret, client_public) = generate_keypair().unwrap();
+    let (server_key, client_key) = (Arc::new(server_secret), Arc::new(client_secret));
+    let (_, stranger) = generate_keypair().unwrap();
+    for client_authorized in [true, false] {
+        let mut server = Connection::with_signer(
+            Role::AuthenticatingServer,
+            Config::default(),
+            Box::new(server_key.clone()),
+        )
+        .unwrap();
+        assert_eq!(server.local_public_key(), Some(server_public));
+        server.add_authorized_public_key(stranger);
+        if client_authorized {
+            server.add_authorized_public_key(client_public);
+            server.add_authorized_public_key(client_public); // no duplicate harm
+        }
+        let mut client = Connection::with_signer(
+            Role::Client,
+            Config::default(),
+            Box::new(client_key.clone()),
+        )
+        .unwrap();
+        assert_eq!(client.local_public_key(), Some(client_public));
+        client.add_authorized_public_key(server_public);
+
+        let mut p = Pair::new(client, server);
+        if client_authorized {
+            assert_eq!(p.drive_handshake(), (DONE, DONE));
+            assert_eq!(p.server.remote_public_key(), Some(&client_public));
+            assert_eq!(p.client.remote_public_key(), Some(&server_public));
+            p.assert_data_flows();
+        } else {
+            p.drive();
+            assert_eq!(
+                p.server_err,
+                Some(Error::Handshake(HandshakeError::UnauthorizedClient))
+            );
+        }
+    }
+    // Every connection dropped its handle to the shared key.
+    assert_eq!(Arc::strong_count(&server_key), 1);
+}
+
+/// A client built with `with_signer` may still change its key before the
+/// handshake, and not after it began.
+#[test]
+fn with_signer_key_replaceable_until_the_handshake_starts() {
+    use ossuary_core::{ApiMisuse, Config, Connection, generate_keypair};
+
+    let (first, _) = generate_keypair().unwrap();
+    let (second, second_public) = generate_keypair().unwrap();
+    let mut client =
+        Connection::with_signer(Role::Client, Config::default(), Box::new(first)).unwrap();
+    client.set_signer(Box::new(second)).unwrap();
+    assert_eq!(client.local_public_key(), Some(second_public));
+    let mut out = [0u8; 256];
+    assert!(client.send_handshake(&mut out).unwrap() > 0);
+    let (third, _) = generate_keypair().unwrap();
+    assert_eq!(
+        client.set_signer(Box::new(third)),
+        Err(ApiMisuse::HandshakeStarted.into())
+    );
+}
