@@ -349,6 +349,7 @@ mod tests {
         );
     }
 
+    #[cfg(feature = "std")]
     #[test]
     fn shared_and_boxed_signers_sign_as_the_key() {
         let sk = SecretKey::from_bytes(&[5; 32]);
