@@ -201,7 +201,7 @@ fn automatic_key_update_follows_when_there_is_room() {
 fn automatic_key_update_is_not_lost_without_spare_room() {
     // RecordLayer::seal_data writes the due KEY_UPDATE only if the caller's
     // buffer has 19 bytes to spare after the record; otherwise it silently
-    // skips it, and update_due() stays true. A caller that sizes buffers
+    // skips it, and the update stays due. A caller that sizes buffers
     // exactly (len + 19, as the return value suggests) never gets a key
     // update at all: the per-key record/byte limits of PROTOCOL.md 7.4
     // ("once either is reached the sender sends KEY_UPDATE before anything

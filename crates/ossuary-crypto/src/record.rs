@@ -51,12 +51,8 @@ impl Direction {
             return Err(Error::CounterExhausted);
         }
         let mut nonce = [0u8; NONCE_LEN];
-        for (dst, src) in nonce
-            .iter_mut()
-            .skip(NONCE_LEN - 8)
-            .zip(self.counter.to_be_bytes())
-        {
-            *dst = src;
+        if let Some(tail) = nonce.last_chunk_mut::<8>() {
+            *tail = self.counter.to_be_bytes();
         }
         Ok(nonce)
     }
@@ -105,10 +101,31 @@ impl RecordSealer {
         header: &[u8; HEADER_LEN],
         buf: &mut [u8],
     ) -> Result<[u8; TAG_LEN], Error> {
-        let nonce = self.0.nonce()?;
-        let tag = self.0.key.seal_in_place(&nonce, header, buf)?;
-        self.0.advance();
+        let mut tag = [0u8; TAG_LEN];
+        self.seal_in_place_into(header, buf, &mut tag)?;
         Ok(tag)
+    }
+
+    /// As [`seal_in_place`](Self::seal_in_place), writing the tag to
+    /// `tag_out`: a frame is sealed where it lies, with `header`, `buf` and
+    /// `tag_out` its three parts. On error nothing is written and the
+    /// counter does not move.
+    ///
+    /// # Errors
+    ///
+    /// As [`seal_in_place`](Self::seal_in_place).
+    pub fn seal_in_place_into(
+        &mut self,
+        header: &[u8; HEADER_LEN],
+        buf: &mut [u8],
+        tag_out: &mut [u8; TAG_LEN],
+    ) -> Result<(), Error> {
+        let nonce = self.0.nonce()?;
+        self.0
+            .key
+            .seal_in_place_into(&nonce, header, buf, tag_out)?;
+        self.0.advance();
+        Ok(())
     }
 
     /// The counter the next record will be sealed with.

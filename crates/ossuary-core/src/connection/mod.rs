@@ -603,17 +603,41 @@ impl Connection {
     /// [`Error::BufferTooSmall`] if `buf` cannot hold `len + 19` bytes;
     /// [`ApiMisuse::BufferedData`] if buffered output is pending;
     /// [`ApiMisuse::HandshakeNotDone`]; [`Error::Closed`].
+    #[inline]
     pub fn seal_in_place(&mut self, buf: &mut [u8], len: usize) -> Result<usize, Error> {
-        self.check_established()?;
-        if !self.pending_output().is_empty() {
+        // The DATA fast path inlines into the caller (docs/PERFORMANCE.md);
+        // everything else, errors included, goes through
+        // `seal_in_place_general`.
+        if self.tx_pos >= self.tx.len()
+            && len <= self.max_plaintext()
+            && let State::Established(records) = &mut self.state
+            && let Some(sealed) = records.seal_data_fast(buf, len)
+        {
+            return sealed.map_err(|e| self.record_failed(e));
+        }
+        self.seal_in_place_general(buf, len)
+    }
+
+    /// [`Self::seal_in_place`] for every state and size.
+    #[inline(never)]
+    fn seal_in_place_general(&mut self, buf: &mut [u8], len: usize) -> Result<usize, Error> {
+        let max = self.max_plaintext();
+        let buffered = self.tx_pos < self.tx.len();
+        let State::Established(records) = &mut self.state else {
+            self.check_established()?;
+            return Err(ApiMisuse::HandshakeNotDone.into());
+        };
+        if buffered {
             return Err(ApiMisuse::BufferedData.into());
         }
-        if len > self.max_plaintext() || buf.len() < len + RECORD_OVERHEAD {
+        if len > max || buf.len() < len + RECORD_OVERHEAD {
             return Err(Error::BufferTooSmall {
-                needed: len.min(self.max_plaintext()) + RECORD_OVERHEAD,
+                needed: len.min(max) + RECORD_OVERHEAD,
             });
         }
-        self.guard(|c| c.records()?.seal_data(buf, len))
+        records
+            .seal_data(buf, len)
+            .map_err(|e| self.record_failed(e))
     }
 
     /// Opens one whole frame in place. Application data is
@@ -622,16 +646,54 @@ impl Connection {
     /// # Errors
     /// [`ApiMisuse::BufferedData`] if a partial frame is buffered inside;
     /// [`Error::BadRecord`] and the other record errors (sticky).
+    #[inline]
     pub fn open_in_place(&mut self, frame: &mut [u8]) -> Result<Opened, Error> {
-        self.check_established()?;
-        if !self.rx.is_empty() || !self.rx_plain.is_empty() {
+        // The DATA fast path inlines into the caller, so the result need not
+        // go through memory (docs/PERFORMANCE.md); everything else, errors
+        // included, goes through `open_in_place_general`.
+        if self.rx.is_empty()
+            && self.rx_plain.is_empty()
+            && let State::Established(records) = &mut self.state
+            && let Some(opened) = records.open_data(frame)
+        {
+            return match opened {
+                Ok(range) => Ok(Opened::Data(range)),
+                Err(e) => Err(self.record_failed(e)),
+            };
+        }
+        self.open_in_place_general(frame)
+    }
+
+    /// [`Self::open_in_place`] for every frame and state.
+    #[inline(never)]
+    fn open_in_place_general(&mut self, frame: &mut [u8]) -> Result<Opened, Error> {
+        let buffered = !self.rx.is_empty() || !self.rx_plain.is_empty();
+        let State::Established(records) = &mut self.state else {
+            self.check_established()?;
+            return Err(ApiMisuse::HandshakeNotDone.into());
+        };
+        if buffered {
             return Err(ApiMisuse::BufferedData.into());
         }
-        self.guard(|c| {
-            let opened = c.records()?.open(frame)?;
-            c.after_open(&opened)?;
-            Ok(opened)
-        })
+        let opened = records.open(frame);
+        let checked = match &opened {
+            Ok(o) => self.after_open(o),
+            Err(e) => Err(*e),
+        };
+        match checked {
+            Ok(()) => opened,
+            Err(e) => Err(self.record_failed(e)),
+        }
+    }
+
+    /// Makes a peer-caused error sticky (as `guard` does) and returns it.
+    #[cold]
+    #[inline(never)]
+    fn record_failed(&mut self, e: Error) -> Error {
+        if !e.is_caller_error() {
+            self.fail(e);
+        }
+        e
     }
 
     /// The send direction's record sealer (known-answer vectors only).
