@@ -686,7 +686,8 @@ impl Connection {
         }
     }
 
-    /// Makes a peer-caused error sticky (as `guard` does) and returns it.
+    /// Makes a peer-caused error sticky (a caller's error is not) and
+    /// returns it: the rule `guard` and the record fast paths share.
     #[cold]
     #[inline(never)]
     fn record_failed(&mut self, e: Error) -> Error {
@@ -712,14 +713,8 @@ impl Connection {
         if let State::Failed { error, .. } = self.state {
             return Err(error);
         }
-        match f(self) {
-            Ok(v) => Ok(v),
-            Err(e) if e.is_caller_error() => Err(e),
-            Err(e) => {
-                self.fail(e);
-                Err(e)
-            }
-        }
+        let result = f(self);
+        result.map_err(|e| self.record_failed(e))
     }
 
     fn take_state(&mut self) -> State {
