@@ -2,25 +2,7 @@
 
 use crate::codec::{Reader, Writer};
 use crate::error::DecodeError;
-use crate::{HEADER_LEN, KEY_LEN, SIGNATURE_LEN, TAG_LEN};
-
-/// Plaintext length of an anonymous CLIENT_AUTH: the kind byte alone.
-pub const CLIENT_IDENTITY_ANON_LEN: usize = 1;
-
-/// Plaintext length of an identity CLIENT_AUTH: kind, `C_id [32]`, `sig_c [64]`.
-pub const CLIENT_IDENTITY_IDENTITY_LEN: usize = 1 + KEY_LEN + SIGNATURE_LEN;
-
-/// Body length of an anonymous CLIENT_AUTH frame (sealed kind byte).
-pub const CLIENT_AUTH_ANON_BODY_LEN: usize = CLIENT_IDENTITY_ANON_LEN + TAG_LEN;
-
-/// Body length of an identity CLIENT_AUTH frame.
-pub const CLIENT_AUTH_IDENTITY_BODY_LEN: usize = CLIENT_IDENTITY_IDENTITY_LEN + TAG_LEN;
-
-/// Length of a whole anonymous CLIENT_AUTH frame.
-pub const CLIENT_AUTH_ANON_FRAME_LEN: usize = HEADER_LEN + CLIENT_AUTH_ANON_BODY_LEN;
-
-/// Length of a whole identity CLIENT_AUTH frame.
-pub const CLIENT_AUTH_IDENTITY_FRAME_LEN: usize = HEADER_LEN + CLIENT_AUTH_IDENTITY_BODY_LEN;
+use crate::lengths::{CLIENT_IDENTITY_ANON_LEN, CLIENT_IDENTITY_IDENTITY_LEN, TAG_LEN};
 
 const KIND_ANONYMOUS: u8 = 0x00;
 const KIND_IDENTITY: u8 = 0x01;
@@ -98,7 +80,7 @@ impl ClientIdentity {
     }
 
     /// Body length of the CLIENT_AUTH frame carrying this plaintext sealed:
-    /// [`CLIENT_AUTH_ANON_BODY_LEN`] or [`CLIENT_AUTH_IDENTITY_BODY_LEN`].
+    /// [`CLIENT_AUTH_ANON_BODY_LEN`](crate::CLIENT_AUTH_ANON_BODY_LEN) or [`CLIENT_AUTH_IDENTITY_BODY_LEN`](crate::CLIENT_AUTH_IDENTITY_BODY_LEN).
     pub fn sealed_len(&self) -> usize {
         self.encoded_len() + TAG_LEN
     }
@@ -107,6 +89,10 @@ impl ClientIdentity {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::lengths::{
+        CLIENT_AUTH_ANON_BODY_LEN, CLIENT_AUTH_ANON_FRAME_LEN, CLIENT_AUTH_IDENTITY_BODY_LEN,
+        CLIENT_AUTH_IDENTITY_FRAME_LEN,
+    };
 
     const CTX: &str = "client identity";
 

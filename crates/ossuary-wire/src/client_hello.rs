@@ -2,15 +2,9 @@
 
 use crate::codec::{Reader, Writer};
 use crate::error::DecodeError;
-use crate::frame::{FrameType, Header};
-use crate::{HEADER_LEN, KEY_LEN, VERSION_1};
-
-/// Body length of a CLIENT_HELLO frame: version, flags, `e_c`, `random_c`.
-pub const CLIENT_HELLO_BODY_LEN: usize = 1 + 1 + KEY_LEN + 32;
-const _: () = assert!(CLIENT_HELLO_BODY_LEN <= crate::MAX_BODY_LEN);
-
-/// Length of a whole CLIENT_HELLO frame (the transcript's `M1`).
-pub const CLIENT_HELLO_FRAME_LEN: usize = HEADER_LEN + CLIENT_HELLO_BODY_LEN;
+use crate::frame::Header;
+use crate::frame_type::FrameType;
+use crate::lengths::{CLIENT_HELLO_BODY_LEN, CLIENT_HELLO_FRAME_LEN, VERSION_1};
 
 const CONTEXT: &str = "CLIENT_HELLO";
 
@@ -85,7 +79,7 @@ impl ClientHello {
     pub fn encode(&self, out: &mut [u8]) -> Result<usize, DecodeError> {
         let header = Header {
             frame_type: FrameType::CLIENT_HELLO,
-            // Cannot truncate: the `const _` assertion at the top checks it.
+            // Cannot truncate: `lengths.rs` asserts it fits.
             len: CLIENT_HELLO_BODY_LEN as u16,
         };
         let mut w = Writer::new(out, CLIENT_HELLO_FRAME_LEN)?;
@@ -102,6 +96,7 @@ impl ClientHello {
 mod tests {
     use super::*;
     use crate::frame::{Frame, Parsed};
+    use crate::lengths::HEADER_LEN;
 
     fn hello() -> ClientHello {
         ClientHello::new([0xe1; 32], [0x7a; 32])

@@ -2,7 +2,8 @@
 
 use core::fmt;
 
-use crate::frame::FrameType;
+use crate::frame_type::FrameType;
+use crate::lengths::MAX_BODY_LEN;
 
 /// Why bytes could not be decoded, or a value could not be encoded.
 ///
@@ -60,8 +61,7 @@ impl fmt::Display for DecodeError {
         match self {
             Self::FrameTooLong { len } => write!(
                 f,
-                "frame body of {len} bytes exceeds the maximum of {}",
-                crate::MAX_BODY_LEN
+                "frame body of {len} bytes exceeds the maximum of {MAX_BODY_LEN}"
             ),
             Self::BadLength { frame_type, len } => {
                 write!(f, "body length {len} is not legal for a {frame_type} frame")

@@ -4,18 +4,9 @@ use core::fmt;
 
 use crate::codec::{Reader, Writer};
 use crate::error::DecodeError;
-use crate::frame::{FrameType, Header};
-use crate::{HEADER_LEN, TAG_LEN};
-
-/// Body length of a plaintext RESET frame: the reason byte.
-pub const RESET_PLAIN_BODY_LEN: usize = 1;
-const _: () = assert!(RESET_PLAIN_BODY_LEN <= crate::MAX_BODY_LEN);
-
-/// Body length of a sealed RESET frame: the sealed reason byte and tag.
-pub const RESET_SEALED_BODY_LEN: usize = RESET_PLAIN_BODY_LEN + TAG_LEN;
-
-/// Length of a whole plaintext RESET frame.
-pub const RESET_PLAIN_FRAME_LEN: usize = HEADER_LEN + RESET_PLAIN_BODY_LEN;
+use crate::frame::Header;
+use crate::frame_type::FrameType;
+use crate::lengths::{RESET_PLAIN_BODY_LEN, RESET_PLAIN_FRAME_LEN};
 
 /// Why a party abandons a session (the RESET reason byte).
 ///
@@ -87,7 +78,7 @@ impl ResetReason {
     pub fn encode(&self, out: &mut [u8]) -> Result<usize, DecodeError> {
         let header = Header {
             frame_type: FrameType::RESET,
-            // Cannot truncate: the `const _` assertion at the top checks it.
+            // Cannot truncate: `lengths.rs` asserts it fits.
             len: RESET_PLAIN_BODY_LEN as u16,
         };
         let mut w = Writer::new(out, RESET_PLAIN_FRAME_LEN)?;

@@ -4,25 +4,12 @@ use core::fmt;
 
 use crate::codec::{Reader, Writer};
 use crate::error::DecodeError;
-use crate::frame::{FrameType, Header};
-use crate::{HEADER_LEN, KEY_LEN, SIGNATURE_LEN, TAG_LEN, VERSION_1};
-
-/// Plaintext length of the sealed part of SERVER_HELLO: `S_id [32] || sig_s [64]`.
-pub const SERVER_IDENTITY_LEN: usize = KEY_LEN + SIGNATURE_LEN;
-
-/// Length of the sealed part of SERVER_HELLO: ciphertext and tag.
-pub const SEALED_SERVER_IDENTITY_LEN: usize = SERVER_IDENTITY_LEN + TAG_LEN;
-
-/// Body length of a SERVER_HELLO frame: version, flags, `e_s`, sealed identity.
-pub const SERVER_HELLO_BODY_LEN: usize = 1 + 1 + KEY_LEN + SEALED_SERVER_IDENTITY_LEN;
-const _: () = assert!(SERVER_HELLO_BODY_LEN <= crate::MAX_BODY_LEN);
-
-/// Length of a whole SERVER_HELLO frame.
-pub const SERVER_HELLO_FRAME_LEN: usize = HEADER_LEN + SERVER_HELLO_BODY_LEN;
-
-/// Frame bytes before the sealed part (the transcript's `M2clear`):
-/// header, version, flags and `e_s`.
-pub const SERVER_HELLO_CLEAR_LEN: usize = HEADER_LEN + 1 + 1 + KEY_LEN;
+use crate::frame::Header;
+use crate::frame_type::FrameType;
+use crate::lengths::{
+    KEY_LEN, SEALED_SERVER_IDENTITY_LEN, SERVER_HELLO_BODY_LEN, SERVER_HELLO_CLEAR_LEN,
+    SERVER_HELLO_FRAME_LEN, SERVER_IDENTITY_LEN, VERSION_1,
+};
 
 const CONTEXT: &str = "SERVER_HELLO";
 
@@ -161,7 +148,7 @@ impl<'a> ServerHello<'a> {
     fn header() -> Header {
         Header {
             frame_type: FrameType::SERVER_HELLO,
-            // Cannot truncate: the `const _` assertion at the top checks it.
+            // Cannot truncate: `lengths.rs` asserts it fits.
             len: SERVER_HELLO_BODY_LEN as u16,
         }
     }
@@ -218,6 +205,7 @@ mod tests {
 
     use super::*;
     use crate::frame::{Frame, Parsed};
+    use crate::lengths::HEADER_LEN;
 
     const SEALED: [u8; SEALED_SERVER_IDENTITY_LEN] = [0x5e; SEALED_SERVER_IDENTITY_LEN];
 
