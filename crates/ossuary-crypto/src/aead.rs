@@ -5,20 +5,18 @@
 //! same [`AeadKey`] (`new`, `seal_in_place`, `open_in_place`):
 //!
 //! - the pure-Rust `chacha20poly1305` crate (default; `no_std`, portable);
-//! - `ring` (cargo feature `ring`), chosen where it is faster: measured here
-//!   at 2-8x the pure-Rust throughput from 64 B to 64 KiB records
-//!   (docs/PERFORMANCE.md). Both are checked against the same vectors.
+//! - `ring` (cargo feature `ring`), chosen by measurement (docs/PERFORMANCE.md).
+//!
+//! Both are checked against the same vectors.
 
 #[cfg(not(feature = "ring"))]
 use chacha20poly1305::{AeadInOut, ChaCha20Poly1305, KeyInit};
 #[cfg(feature = "ring")]
 use ring::aead::{Aad, CHACHA20_POLY1305, LessSafeKey, Nonce, Tag, UnboundKey};
 use zeroize::ZeroizeOnDrop;
-#[cfg(feature = "hazmat")]
-use zeroize::Zeroizing;
 
-use crate::TAG_LEN;
 use crate::error::Error;
+use crate::lengths::TAG_LEN;
 
 /// AEAD key length in bytes.
 pub(crate) const KEY_LEN: usize = 32;
@@ -31,8 +29,6 @@ pub(crate) struct AeadKey {
     cipher: ChaCha20Poly1305,
     #[cfg(feature = "ring")]
     cipher: LessSafeKey,
-    #[cfg(feature = "hazmat")]
-    bytes: Zeroizing<[u8; KEY_LEN]>,
 }
 
 impl AeadKey {
@@ -40,8 +36,6 @@ impl AeadKey {
     pub(crate) fn new(key: &[u8; KEY_LEN]) -> Self {
         Self {
             cipher: backend_key(key),
-            #[cfg(feature = "hazmat")]
-            bytes: Zeroizing::new(*key),
         }
     }
 
@@ -62,11 +56,7 @@ impl AeadKey {
 
     /// As [`Self::seal_in_place`], writing the tag to `tag_out` (which the
     /// record layer points at the frame's tag field). On error `buf` and
-    /// `tag_out` are unchanged.
-    ///
-    /// Writing the tag where it goes, rather than returning it inside a
-    /// `Result`, saves copies of a value whose stores are still in flight
-    /// (measured on 64-byte records, docs/PERFORMANCE.md).
+    /// `tag_out` are unchanged. Chosen by measurement (docs/PERFORMANCE.md).
     pub(crate) fn seal_in_place_into(
         &self,
         nonce: &[u8; NONCE_LEN],
@@ -94,8 +84,7 @@ impl AeadKey {
                 )
                 .map_err(|_| Error::MessageTooLong)?;
             // ring's tag is always 16 bytes, so the conversion cannot fail.
-            // Copied through a u128, measured ~1.5% faster for 64-byte
-            // records than `copy_from_slice` (fewer loads of the fresh tag).
+            // Copied through a u128: chosen by measurement (docs/PERFORMANCE.md).
             let bytes: [u8; TAG_LEN] =
                 tag.as_ref().try_into().map_err(|_| Error::MessageTooLong)?;
             *tag_out = u128::from_ne_bytes(bytes).to_ne_bytes();
@@ -105,8 +94,9 @@ impl AeadKey {
 
     /// Checks `tag` over `ad` and the ciphertext in `buf`, then decrypts `buf`
     /// in place. On failure the error is the opaque [`Error::Decrypt`] and no
-    /// plaintext is left in `buf`: it holds the ciphertext (pure-Rust backend)
-    /// or zeros (`ring`).
+    /// plaintext is left in `buf`, whose contents are otherwise unspecified:
+    /// the pure-Rust backend checks the tag before decrypting and leaves the
+    /// ciphertext, `ring` decrypts first and then overwrites it with zeros.
     pub(crate) fn open_in_place(
         &self,
         nonce: &[u8; NONCE_LEN],
@@ -133,12 +123,6 @@ impl AeadKey {
                 .map(|_| ())
                 .map_err(|_| Error::Decrypt)
         }
-    }
-
-    /// The raw key. Known-answer vectors only.
-    #[cfg(feature = "hazmat")]
-    pub(crate) fn to_bytes_for_testing_only(&self) -> [u8; KEY_LEN] {
-        *self.bytes
     }
 }
 
@@ -168,7 +152,7 @@ impl Drop for AeadKey {
     }
 }
 
-// The cipher and the optional byte copy both wipe themselves on drop.
+// The cipher wipes itself on drop (ring's through the `Drop` above).
 impl ZeroizeOnDrop for AeadKey {}
 
 impl core::fmt::Debug for AeadKey {
@@ -183,8 +167,8 @@ mod tests {
     use std::vec::Vec;
 
     use super::{AeadKey, KEY_LEN, NONCE_LEN};
-    use crate::TAG_LEN;
     use crate::error::Error;
+    use crate::lengths::TAG_LEN;
     use crate::test_support::{Vectors, array, to_hex};
 
     /// RFC 8439 §2.8.2, the ChaCha20-Poly1305 AEAD example.

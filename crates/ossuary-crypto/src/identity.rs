@@ -10,7 +10,8 @@ use subtle::ConstantTimeEq;
 use zeroize::{ZeroizeOnDrop, Zeroizing};
 
 use crate::error::Error;
-use crate::{HexBytes, PUBLIC_KEY_LEN, SECRET_KEY_LEN, SIGNATURE_LEN};
+use crate::hex::HexBytes;
+use crate::lengths::{PUBLIC_KEY_LEN, SECRET_KEY_LEN, SIGNATURE_LEN};
 
 /// A validated Ed25519 public key (identity).
 ///
@@ -300,8 +301,8 @@ mod tests {
     use std::string::ToString;
 
     use super::{PublicKey, SecretKey, Signer};
-    use crate::PresetRng;
     use crate::error::Error;
+    use crate::preset_rng::PresetRng;
     use crate::test_support::{assert_redacted, test_rng, to_hex};
 
     #[test]

@@ -1,5 +1,6 @@
-//! The key schedule (SPEC §5): HKDF-SHA-256 (RFC 5869) from the X25519 output
-//! to the handshake keys and the first traffic secrets.
+//! The key schedule (PROTOCOL.md §6 and §8): every derivation, HKDF-SHA-256
+//! (RFC 5869) from the X25519 output to the handshake keys, the traffic
+//! secrets, the record keys and each key update.
 //!
 //! ```text
 //!  SharedSecret (dh)
@@ -12,12 +13,16 @@
 //!       └──Expand("s ap traffic", TH)──▶ s_ap_0 ┴ TrafficSecrets ──into_record_keys(role)──▶
 //!                                                          (RecordSealer, RecordOpener)
 //!
+//!  each RecordSealer / RecordOpener holds one direction's x_ap_n and the cipher of
+//!      x_key_n = Expand(x_ap_n, "record key", "")
+//!  update():   x_ap_{n+1} = Expand(x_ap_n, "key update", ""), new cipher, counter 0
+//!
 //!  Expand(secret, label, ctx) = HKDF-Expand(PRK = secret, info, L = 32)
 //!  info = u8(len("ossuary v1 " || label)) || "ossuary v1 " || label || u8(len(ctx)) || ctx
 //! ```
 //!
 //! Each stage consumes the one before it, so a secret is wiped as soon as the
-//! next stage exists.
+//! next stage exists. The record module holds only the cipher and its counter.
 
 use core::fmt;
 
@@ -27,9 +32,9 @@ use zeroize::{Zeroize, ZeroizeOnDrop, Zeroizing};
 
 use crate::aead::{AeadKey, NONCE_LEN};
 use crate::error::Error;
-use crate::record::{RecordOpener, RecordSealer};
+use crate::lengths::{HASH_LEN, TAG_LEN};
+use crate::record::{HEADER_LEN, RecordCipher};
 use crate::x25519::SharedSecret;
-use crate::{HASH_LEN, TAG_LEN};
 
 /// Prefix of every HKDF label.
 const LABEL_PREFIX: &[u8] = b"ossuary v1 ";
@@ -95,7 +100,7 @@ pub(crate) fn hkdf_expand(prk: &[u8; HASH_LEN], info: &[&[u8]], okm: &mut [u8]) 
     hkdf.expand_multi_info(info, okm).map_err(|_| ())
 }
 
-/// `Expand(secret, label, ctx)` of SPEC §5, always 32 bytes. `context` is a
+/// `Expand(secret, label, ctx)` of PROTOCOL.md §6.2, always 32 bytes. `context` is a
 /// transcript hash, or `None` for the empty context.
 pub(crate) fn expand_label(
     secret: &[u8; HASH_LEN],
@@ -124,6 +129,16 @@ pub(crate) fn expand_label(
 /// `HASH_LEN` as the context length byte.
 const HASH_LEN_U8: u8 = 32;
 const _: () = assert!(HASH_LEN_U8 as usize == HASH_LEN);
+
+/// `x_key_n = Expand(x_ap_n, "record key", "")`.
+pub(crate) fn record_key(traffic_secret: &[u8; HASH_LEN]) -> Secret {
+    expand_label(traffic_secret, RECORD_KEY, None)
+}
+
+/// `x_ap_{n+1} = Expand(x_ap_n, "key update", "")`.
+pub(crate) fn next_traffic_secret(traffic_secret: &[u8; HASH_LEN]) -> Secret {
+    expand_label(traffic_secret, KEY_UPDATE, None)
+}
 
 /// Which side of the connection we are: picks which traffic secret seals and
 /// which opens.
@@ -230,7 +245,8 @@ impl HandshakeKey {
     /// # Errors
     ///
     /// [`Error::Decrypt`] if the tag does not match `ad` and the ciphertext;
-    /// `buf` is then left unchanged.
+    /// `buf` then holds no plaintext (the ciphertext or zeros, depending on
+    /// the AEAD backend).
     pub fn open_in_place(
         self,
         ad: &[u8],
@@ -238,14 +254,6 @@ impl HandshakeKey {
         tag: &[u8; TAG_LEN],
     ) -> Result<(), Error> {
         self.key.open_in_place(&HANDSHAKE_NONCE, ad, buf, tag)
-    }
-
-    /// The raw key.
-    ///
-    /// For known-answer vectors only. Never use this in production.
-    #[cfg(feature = "hazmat")]
-    pub fn to_bytes_for_testing_only(&self) -> [u8; HASH_LEN] {
-        self.key.to_bytes_for_testing_only()
     }
 }
 
@@ -277,7 +285,10 @@ impl TrafficSecrets {
             Role::Client => (client, server),
             Role::Server => (server, client),
         };
-        (RecordSealer::new(send), RecordOpener::new(receive))
+        (
+            RecordSealer(TrafficSecret::new(send)),
+            RecordOpener(TrafficSecret::new(receive)),
+        )
     }
 
     /// The raw `c_ap_0`.
@@ -306,243 +317,166 @@ impl fmt::Debug for TrafficSecrets {
     }
 }
 
-#[cfg(test)]
-mod tests {
-    use std::format;
-    use std::vec::Vec;
+/// One direction's traffic secret `x_ap_n` and the record cipher keyed with
+/// `x_key_n`, derived from it once.
+struct TrafficSecret {
+    secret: Secret,
+    cipher: RecordCipher,
+}
 
-    use super::{
-        C_AP_TRAFFIC, C_HS_KEY, HandshakeKey, HandshakeSecret, KEY_UPDATE, RECORD_KEY, Role,
-        S_AP_TRAFFIC, S_HS_KEY, expand_label, hkdf_expand, hkdf_extract,
-    };
-    use crate::HASH_LEN;
-    use crate::error::Error;
-    use crate::test_support::{Vectors, array, assert_redacted, shared_pair};
-
-    /// RFC 5869 Appendix A.1, test case 1 (SHA-256).
-    #[test]
-    fn rfc5869_test_case_1() {
-        let v = Vectors::parse(include_str!("../tests/vectors/rfc5869_hkdf.json"));
-        let prk = hkdf_extract(&v.hex("salt"), &v.hex("ikm"));
-        assert_eq!(&prk[..], &v.hex("prk")[..]);
-        let expected = v.hex("okm");
-        let mut okm = std::vec![0u8; expected.len()];
-        let info = v.hex("info");
-        hkdf_expand(&prk, &[&info], &mut okm).unwrap();
-        assert_eq!(okm, expected);
-        // Splitting info into pieces changes nothing.
-        let (a, b) = info.split_at(3);
-        okm.fill(0);
-        hkdf_expand(&prk, &[a, &[], b], &mut okm).unwrap();
-        assert_eq!(okm, expected);
+impl TrafficSecret {
+    fn new(secret: Secret) -> Self {
+        let cipher = RecordCipher::new(&record_key(&secret));
+        Self { secret, cipher }
     }
 
-    #[test]
-    fn expand_rejects_too_long_output() {
-        let mut okm = std::vec![0u8; 255 * 32 + 1];
-        assert_eq!(hkdf_expand(&[1; 32], &[], &mut okm), Err(()));
-    }
-
-    #[test]
-    fn info_encoding() {
-        // Expand(secret, "c hs key", th) equals HKDF-Expand with the info
-        // spelled out byte by byte.
-        let secret = [0x33; HASH_LEN];
-        let th = [0x44; HASH_LEN];
-        let mut info = Vec::new();
-        info.push(19); // len("ossuary v1 c hs key")
-        info.extend_from_slice(b"ossuary v1 c hs key");
-        info.push(32);
-        info.extend_from_slice(&th);
-        let mut expected = [0u8; 32];
-        hkdf_expand(&secret, &[&info], &mut expected).unwrap();
-        assert_eq!(*expand_label(&secret, C_HS_KEY, Some(&th)), expected);
-
-        let mut info = Vec::new();
-        info.push(21);
-        info.extend_from_slice(b"ossuary v1 key update");
-        info.push(0);
-        hkdf_expand(&secret, &[&info], &mut expected).unwrap();
-        assert_eq!(*expand_label(&secret, KEY_UPDATE, None), expected);
-    }
-
-    #[test]
-    fn labels_are_distinct() {
-        let secret = [0x55; HASH_LEN];
-        let th = [0x66; HASH_LEN];
-        let outs = [
-            expand_label(&secret, C_HS_KEY, Some(&th)),
-            expand_label(&secret, S_HS_KEY, Some(&th)),
-            expand_label(&secret, C_AP_TRAFFIC, Some(&th)),
-            expand_label(&secret, S_AP_TRAFFIC, Some(&th)),
-            expand_label(&secret, RECORD_KEY, None),
-            expand_label(&secret, KEY_UPDATE, None),
-            expand_label(&secret, RECORD_KEY, Some(&th)),
-        ];
-        for (i, a) in outs.iter().enumerate() {
-            for b in outs.iter().skip(i + 1) {
-                assert_ne!(**a, **b);
-            }
-        }
-    }
-
-    /// Independent cross-check of the whole schedule against values computed
-    /// outside this crate (Python's `hmac`/`hashlib`; see the vector file).
-    #[test]
-    fn schedule_matches_independent_vector() {
-        let v = Vectors::parse(include_str!("../tests/vectors/key_schedule.json"));
-        let hs = hkdf_extract(b"ossuary v1 handshake", &v.hex("dh"));
-        assert_eq!(&hs[..], &v.hex("hs_secret")[..]);
-        let th2 = array::<32>(&v.hex("th2"));
-        let th = array::<32>(&v.hex("th"));
-        let c_ap_0 = expand_label(&hs, C_AP_TRAFFIC, Some(&th));
-        let s_ap_0 = expand_label(&hs, S_AP_TRAFFIC, Some(&th));
-        let checks = [
-            ("c_hs_key", expand_label(&hs, C_HS_KEY, Some(&th2))),
-            ("s_hs_key", expand_label(&hs, S_HS_KEY, Some(&th2))),
-            ("c_key_0", expand_label(&c_ap_0, RECORD_KEY, None)),
-            ("s_key_0", expand_label(&s_ap_0, RECORD_KEY, None)),
-            ("c_ap_1", expand_label(&c_ap_0, KEY_UPDATE, None)),
-            ("s_ap_1", expand_label(&s_ap_0, KEY_UPDATE, None)),
-        ];
-        assert_eq!(&c_ap_0[..], &v.hex("c_ap_0")[..]);
-        assert_eq!(&s_ap_0[..], &v.hex("s_ap_0")[..]);
-        for (name, got) in checks {
-            assert_eq!(&got[..], &v.hex(name)[..], "{name}");
-        }
-    }
-
-    #[test]
-    fn handshake_keys_both_sides_and_directions() {
-        let (a, b) = shared_pair();
-        let client = HandshakeSecret::from_shared(a);
-        let server = HandshakeSecret::from_shared(b);
-        let th2 = [7; 32];
-
-        // Server seals with s_hs_key; client opens with its copy.
-        let mut buf = *b"server identity and signature";
-        let tag = server
-            .handshake_keys(&th2)
-            .server
-            .seal_in_place(b"TH2", &mut buf);
-        let mut tampered = buf;
-        assert_eq!(
-            client
-                .handshake_keys(&th2)
-                .server
-                .open_in_place(b"TH3", &mut tampered, &tag),
-            Err(Error::Decrypt)
-        );
-        // The client key cannot open what the server key sealed.
-        assert_eq!(
-            client
-                .handshake_keys(&th2)
-                .client
-                .open_in_place(b"TH2", &mut tampered, &tag),
-            Err(Error::Decrypt)
-        );
-        // A different TH2 gives different keys.
-        assert_eq!(
-            client
-                .handshake_keys(&[8; 32])
-                .server
-                .open_in_place(b"TH2", &mut tampered, &tag),
-            Err(Error::Decrypt)
-        );
-        client
-            .handshake_keys(&th2)
-            .server
-            .open_in_place(b"TH2", &mut buf, &tag)
-            .unwrap();
-        assert_eq!(&buf, b"server identity and signature");
-
-        // And the other way with c_hs_key.
-        let mut buf = [0x01, 0x02];
-        let tag = client
-            .handshake_keys(&th2)
-            .client
-            .seal_in_place(b"", &mut buf);
-        server
-            .handshake_keys(&th2)
-            .client
-            .open_in_place(b"", &mut buf, &tag)
-            .unwrap();
-        assert_eq!(buf, [0x01, 0x02]);
-    }
-
-    #[test]
-    fn traffic_secrets_pair_up_by_role() {
-        let (a, b) = shared_pair();
-        let th = [9; 32];
-        let (mut c_seal, mut c_open) = HandshakeSecret::from_shared(a)
-            .into_traffic(&th)
-            .into_record_keys(Role::Client);
-        let (mut s_seal, mut s_open) = HandshakeSecret::from_shared(b)
-            .into_traffic(&th)
-            .into_record_keys(Role::Server);
-        let header = [0x10, 0x00, 0x13];
-
-        let mut buf = *b"ping";
-        let tag = c_seal.seal_in_place(&header, &mut buf).unwrap();
-        s_open.open_in_place(&header, &mut buf, &tag).unwrap();
-        assert_eq!(&buf, b"ping");
-
-        let mut buf = *b"pong";
-        let tag = s_seal.seal_in_place(&header, &mut buf).unwrap();
-        c_open.open_in_place(&header, &mut buf, &tag).unwrap();
-        assert_eq!(&buf, b"pong");
-    }
-
-    #[test]
-    fn different_transcripts_give_different_traffic_keys() {
-        let (a, b) = shared_pair();
-        let (mut seal, _) = HandshakeSecret::from_shared(a)
-            .into_traffic(&[1; 32])
-            .into_record_keys(Role::Client);
-        let (_, mut open) = HandshakeSecret::from_shared(b)
-            .into_traffic(&[2; 32])
-            .into_record_keys(Role::Server);
-        let header = [0x10, 0x00, 0x11];
-        let mut buf = [0u8; 1];
-        let tag = seal.seal_in_place(&header, &mut buf).unwrap();
-        assert_eq!(
-            open.open_in_place(&header, &mut buf, &tag),
-            Err(Error::Decrypt)
-        );
-    }
-
-    #[test]
-    fn debug_is_redacted() {
-        let (a, _) = shared_pair();
-        let hs = HandshakeSecret::from_shared(a);
-        let s = format!("{hs:?}");
-        assert_eq!(s, "HandshakeSecret { .. }");
-        assert_redacted(&s, &hs.prk);
-
-        let th2 = [3; 32];
-        let c_hs = expand_label(&hs.prk, C_HS_KEY, Some(&th2));
-        let s_hs = expand_label(&hs.prk, S_HS_KEY, Some(&th2));
-        let keys = hs.handshake_keys(&th2);
-        let s = format!("{keys:?}");
-        assert_eq!(
-            s,
-            "HandshakeKeys { client: HandshakeKey { .. }, server: HandshakeKey { .. } }"
-        );
-        assert_redacted(&s, &c_hs);
-        assert_redacted(&s, &s_hs);
-        let single: &HandshakeKey = &keys.client;
-        assert_eq!(format!("{single:?}"), "HandshakeKey { .. }");
-
-        let traffic = hs.into_traffic(&[4; 32]);
-        let s = format!("{traffic:?}");
-        assert_eq!(s, "TrafficSecrets { .. }");
-        assert_redacted(&s, &traffic.client);
-        assert_redacted(&s, &traffic.server);
-    }
-
-    #[test]
-    fn role_is_plain_data() {
-        assert_ne!(Role::Client, Role::Server);
-        assert_eq!(format!("{:?}", Role::Client), "Client");
+    /// Key update: `x_ap_{n+1}`, a cipher for `x_key_{n+1}` at counter 0.
+    /// The old secret and key are wiped as they are replaced.
+    fn update(&mut self) {
+        let next = next_traffic_secret(&self.secret);
+        self.cipher = RecordCipher::new(&record_key(&next));
+        self.secret = next;
     }
 }
+
+// The secret and the cipher wipe themselves on drop.
+impl ZeroizeOnDrop for TrafficSecret {}
+
+/// Seals outgoing records under the current send key.
+///
+/// Wiped on drop; `Debug` shows only the counter.
+pub struct RecordSealer(TrafficSecret);
+
+impl RecordSealer {
+    /// Encrypts `buf` in place as the body of the frame whose 3-byte
+    /// `header` (type || length) is the associated data, and returns the tag.
+    /// The counter advances only on success.
+    ///
+    /// The caller sends `header || buf || tag`; `header`'s length field is
+    /// `buf.len() + 16`.
+    ///
+    /// # Errors
+    ///
+    /// - [`Error::CounterExhausted`] if the counter has reached 2^64 - 1: call
+    ///   [`update`](Self::update) (long before).
+    /// - [`Error::MessageTooLong`] if `buf` is longer than the AEAD allows
+    ///   (far beyond any frame).
+    pub fn seal_in_place(
+        &mut self,
+        header: &[u8; HEADER_LEN],
+        buf: &mut [u8],
+    ) -> Result<[u8; TAG_LEN], Error> {
+        let mut tag = [0u8; TAG_LEN];
+        self.seal_in_place_into(header, buf, &mut tag)?;
+        Ok(tag)
+    }
+
+    /// As [`seal_in_place`](Self::seal_in_place), writing the tag to
+    /// `tag_out`: a frame is sealed where it lies, with `header`, `buf` and
+    /// `tag_out` its three parts. On error nothing is written and the
+    /// counter does not move.
+    ///
+    /// # Errors
+    ///
+    /// As [`seal_in_place`](Self::seal_in_place).
+    pub fn seal_in_place_into(
+        &mut self,
+        header: &[u8; HEADER_LEN],
+        buf: &mut [u8],
+        tag_out: &mut [u8; TAG_LEN],
+    ) -> Result<(), Error> {
+        self.0.cipher.seal_in_place_into(header, buf, tag_out)
+    }
+
+    /// The counter the next record will be sealed with.
+    pub fn counter(&self) -> u64 {
+        self.0.cipher.counter()
+    }
+
+    /// Switches to the next traffic secret and key (KEY_UPDATE), with the
+    /// counter back at 0.
+    pub fn update(&mut self) {
+        self.0.update();
+    }
+
+    /// Sets the counter, so tests can reach exhaustion.
+    ///
+    /// For tests only. Never use this in production: reusing a counter reuses
+    /// a nonce, which breaks the AEAD.
+    #[cfg(feature = "hazmat")]
+    pub fn set_counter_for_testing_only(&mut self, counter: u64) {
+        self.0.cipher.set_counter(counter);
+    }
+}
+
+// The only field wipes itself on drop.
+impl ZeroizeOnDrop for RecordSealer {}
+
+impl fmt::Debug for RecordSealer {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("RecordSealer")
+            .field("counter", &self.counter())
+            .finish_non_exhaustive()
+    }
+}
+
+/// Opens incoming records under the current receive key.
+///
+/// Wiped on drop; `Debug` shows only the counter.
+pub struct RecordOpener(TrafficSecret);
+
+impl RecordOpener {
+    /// Checks `tag` over `header` and the ciphertext in `buf`, then decrypts
+    /// `buf` in place. The counter advances only on success. On failure `buf`
+    /// holds no plaintext, and its contents are otherwise unspecified: the
+    /// ciphertext with the pure-Rust AEAD, zeros with `ring`. A failure is
+    /// fatal for the connection (PROTOCOL.md §7.3).
+    ///
+    /// # Errors
+    ///
+    /// - [`Error::Decrypt`] if the record does not authenticate (tampered, out
+    ///   of order, wrong key).
+    /// - [`Error::CounterExhausted`] if 2^64 - 1 records were already opened
+    ///   under this key (a correct peer never seals that many).
+    pub fn open_in_place(
+        &mut self,
+        header: &[u8; HEADER_LEN],
+        buf: &mut [u8],
+        tag: &[u8; TAG_LEN],
+    ) -> Result<(), Error> {
+        self.0.cipher.open_in_place(header, buf, tag)
+    }
+
+    /// The counter the next record is expected to carry.
+    pub fn counter(&self) -> u64 {
+        self.0.cipher.counter()
+    }
+
+    /// Switches to the next traffic secret and key after the peer's
+    /// KEY_UPDATE was opened, with the counter back at 0.
+    pub fn update(&mut self) {
+        self.0.update();
+    }
+
+    /// Sets the counter, so tests can reach exhaustion or skip ahead.
+    ///
+    /// For tests only. Never use this in production.
+    #[cfg(feature = "hazmat")]
+    pub fn set_counter_for_testing_only(&mut self, counter: u64) {
+        self.0.cipher.set_counter(counter);
+    }
+}
+
+// The only field wipes itself on drop.
+impl ZeroizeOnDrop for RecordOpener {}
+
+impl fmt::Debug for RecordOpener {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("RecordOpener")
+            .field("counter", &self.counter())
+            .finish_non_exhaustive()
+    }
+}
+
+#[cfg(test)]
+mod tests;

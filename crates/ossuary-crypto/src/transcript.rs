@@ -1,10 +1,10 @@
-//! The running transcript hash (SPEC §3).
+//! The running transcript hash (PROTOCOL.md §4).
 
 use core::fmt;
 
 use sha2::{Digest, Sha256};
 
-use crate::HASH_LEN;
+use crate::lengths::HASH_LEN;
 
 /// A running SHA-256 over the exact frame bytes, in order.
 ///

@@ -6,7 +6,8 @@ use rand_core::CryptoRng;
 use zeroize::{ZeroizeOnDrop, Zeroizing};
 
 use crate::error::Error;
-use crate::{HexBytes, PUBLIC_KEY_LEN};
+use crate::hex::HexBytes;
+use crate::lengths::PUBLIC_KEY_LEN;
 
 /// Length of an X25519 shared secret in bytes.
 const SHARED_SECRET_LEN: usize = 32;
@@ -167,8 +168,8 @@ mod tests {
     use std::format;
 
     use super::{EphemeralSecret, SharedSecret};
-    use crate::PresetRng;
     use crate::error::Error;
+    use crate::preset_rng::PresetRng;
     use crate::test_support::{assert_redacted, test_rng};
 
     #[test]

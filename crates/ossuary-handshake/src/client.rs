@@ -10,6 +10,8 @@
 //!                    Complete ◀──CLIENT_AUTH── finish() ◀────────────────┘
 //! ```
 
+#[cfg(feature = "hazmat")]
+use ossuary_crypto::hazmat;
 use ossuary_crypto::{
     CryptoRng, EphemeralSecret, HandshakeKey, HandshakeSecret, PublicKey, Role, Signer, Transcript,
 };
@@ -212,20 +214,17 @@ impl ExpectServerHello {
         #[cfg(feature = "hazmat")]
         {
             log(config.key_log(), "transcript.th2", &th2);
-            log(
-                config.key_log(),
-                "keys.hs_secret",
-                &secret.to_bytes_for_testing_only(),
-            );
+            let hs_secret = secret.to_bytes_for_testing_only();
+            log(config.key_log(), "keys.hs_secret", &hs_secret);
             log(
                 config.key_log(),
                 "keys.c_hs_key",
-                &keys.client.to_bytes_for_testing_only(),
+                &hazmat::client_handshake_key(&hs_secret, &th2),
             );
             log(
                 config.key_log(),
                 "keys.s_hs_key",
-                &keys.server.to_bytes_for_testing_only(),
+                &hazmat::server_handshake_key(&hs_secret, &th2),
             );
         }
 

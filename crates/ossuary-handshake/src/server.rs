@@ -8,6 +8,8 @@
 //!                                                     Complete
 //! ```
 
+#[cfg(feature = "hazmat")]
+use ossuary_crypto::hazmat;
 use ossuary_crypto::{
     CryptoRng, EphemeralSecret, HandshakeKey, HandshakeSecret, PublicKey, Role, Signer, Transcript,
 };
@@ -199,12 +201,6 @@ impl ExpectClientHello {
             signature,
         }
         .encode(plain)?;
-        #[cfg(feature = "hazmat")]
-        log(
-            config.key_log(),
-            "keys.s_hs_key",
-            &keys.server.to_bytes_for_testing_only(),
-        );
         let tag = keys.server.seal_in_place(&th2, plain);
         tag_out.copy_from_slice(&tag);
         transcript.update(sealed);
@@ -212,15 +208,17 @@ impl ExpectClientHello {
         {
             log(config.key_log(), "transcript.th2", &th2);
             log(config.key_log(), "transcript.th_s", &th_s);
+            let hs_secret = secret.to_bytes_for_testing_only();
+            log(config.key_log(), "keys.hs_secret", &hs_secret);
             log(
                 config.key_log(),
-                "keys.hs_secret",
-                &secret.to_bytes_for_testing_only(),
+                "keys.s_hs_key",
+                &hazmat::server_handshake_key(&hs_secret, &th2),
             );
             log(
                 config.key_log(),
                 "keys.c_hs_key",
-                &keys.client.to_bytes_for_testing_only(),
+                &hazmat::client_handshake_key(&hs_secret, &th2),
             );
         }
 
