@@ -34,6 +34,9 @@ pub enum Error {
     },
     /// A [`Signer`](crate::Signer) implementation could not produce a signature.
     Signer,
+    /// The random number generator failed to produce bytes; nothing was
+    /// generated.
+    Rng,
 }
 
 impl fmt::Display for Error {
@@ -50,6 +53,7 @@ impl fmt::Display for Error {
                 write!(f, "buffer too small: {needed} bytes needed")
             }
             Self::Signer => f.write_str("signer failed"),
+            Self::Rng => f.write_str("the random number generator failed"),
         }
     }
 }
@@ -78,6 +82,7 @@ mod tests {
             Error::CounterExhausted,
             Error::MessageTooLong,
             Error::Signer,
+            Error::Rng,
         ] {
             let s = e.to_string();
             assert!(!s.is_empty());

@@ -30,7 +30,7 @@ mod test_support;
 mod transcript;
 mod x25519;
 
-pub use rand_core::CryptoRng;
+pub use rand_core::{CryptoRng, TryCryptoRng, TryRng};
 
 pub use crate::error::Error;
 pub use crate::identity::{PublicKey, SecretKey, Signer};

@@ -55,3 +55,36 @@ impl Vectors {
 pub(crate) fn test_rng() -> impl rand_core::CryptoRng {
     getrandom::rand_core::UnwrapErr(getrandom::SysRng)
 }
+
+/// An RNG that always fails, as an operating system's RNG can.
+pub(crate) struct FailingRng;
+
+/// The error of [`FailingRng`].
+#[derive(Debug)]
+pub(crate) struct RngFailure;
+
+impl core::fmt::Display for RngFailure {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        f.write_str("no entropy")
+    }
+}
+
+impl core::error::Error for RngFailure {}
+
+impl rand_core::TryRng for FailingRng {
+    type Error = RngFailure;
+
+    fn try_next_u32(&mut self) -> Result<u32, RngFailure> {
+        Err(RngFailure)
+    }
+
+    fn try_next_u64(&mut self) -> Result<u64, RngFailure> {
+        Err(RngFailure)
+    }
+
+    fn try_fill_bytes(&mut self, _: &mut [u8]) -> Result<(), RngFailure> {
+        Err(RngFailure)
+    }
+}
+
+impl rand_core::TryCryptoRng for FailingRng {}

@@ -2,7 +2,7 @@
 
 use core::fmt;
 
-use rand_core::CryptoRng;
+use rand_core::TryCryptoRng;
 use zeroize::{ZeroizeOnDrop, Zeroizing};
 
 use crate::error::Error;
@@ -29,15 +29,24 @@ pub struct EphemeralSecret {
 impl EphemeralSecret {
     /// Generates a fresh secret from `rng`.
     ///
-    /// This draws exactly 32 bytes from `rng` with one `fill_bytes` call and
-    /// uses them, unmodified, as the X25519 scalar; X25519 clamps the scalar
-    /// when it is used (RFC 7748 §5). Known-answer vectors depend on this: a
-    /// [`PresetRng`](crate::PresetRng) holding fixed bytes yields the key pair
-    /// with those bytes as its private key.
-    pub fn generate(rng: &mut (impl CryptoRng + ?Sized)) -> Self {
+    /// This draws exactly 32 bytes from `rng` with one `try_fill_bytes` call
+    /// and uses them, unmodified, as the X25519 scalar; X25519 clamps the
+    /// scalar when it is used (RFC 7748 §5). Known-answer vectors depend on
+    /// this: a [`PresetRng`](crate::PresetRng) holding fixed bytes yields the
+    /// key pair with those bytes as its private key.
+    ///
+    /// Any [`CryptoRng`](rand_core::CryptoRng) is a `TryCryptoRng` that
+    /// cannot fail; an RNG that can fail, such as getrandom's `SysRng`, is
+    /// passed as it is.
+    ///
+    /// # Errors
+    ///
+    /// [`Error::Rng`] if `rng` fails; whatever it wrote is wiped.
+    pub fn generate<R: TryCryptoRng + ?Sized>(rng: &mut R) -> Result<Self, Error> {
         let mut scalar = Zeroizing::new([0u8; 32]);
-        rng.fill_bytes(scalar.as_mut_slice());
-        Self::from_scalar(scalar)
+        rng.try_fill_bytes(scalar.as_mut_slice())
+            .map_err(|_| Error::Rng)?;
+        Ok(Self::from_scalar(scalar))
     }
 
     /// Uses `bytes` as the secret scalar, as [`generate`](Self::generate) does
@@ -170,13 +179,13 @@ mod tests {
     use super::{EphemeralSecret, SharedSecret};
     use crate::error::Error;
     use crate::preset_rng::PresetRng;
-    use crate::test_support::{assert_redacted, test_rng};
+    use crate::test_support::{FailingRng, assert_redacted, test_rng};
 
     #[test]
     fn both_sides_agree() {
         let mut rng = test_rng();
-        let a = EphemeralSecret::generate(&mut rng);
-        let b = EphemeralSecret::generate(&mut rng);
+        let a = EphemeralSecret::generate(&mut rng).unwrap();
+        let b = EphemeralSecret::generate(&mut rng).unwrap();
         let (pa, pb) = (a.public_key(), b.public_key());
         assert_ne!(pa, pb);
         let sa = a.diffie_hellman(&pb).unwrap();
@@ -185,21 +194,33 @@ mod tests {
     }
 
     #[test]
+    fn a_failing_rng_is_an_error() {
+        assert_eq!(
+            EphemeralSecret::generate(&mut FailingRng).err(),
+            Some(Error::Rng)
+        );
+        // The OS RNG is a fallible `TryCryptoRng`, passed without a wrapper.
+        let a = EphemeralSecret::generate(&mut getrandom::SysRng).unwrap();
+        let b = EphemeralSecret::generate(&mut getrandom::SysRng).unwrap();
+        assert_ne!(a.public_key(), b.public_key());
+    }
+
+    #[test]
     fn generate_draws_exactly_32_bytes() {
         let bytes = [0x42; 32];
         let mut rng = PresetRng::new(&bytes);
-        let _ = EphemeralSecret::generate(&mut rng);
+        let _ = EphemeralSecret::generate(&mut rng).unwrap();
         assert_eq!(rng.remaining(), 0);
         assert!(!rng.overdrawn());
         // Same bytes, same key.
-        let a = EphemeralSecret::generate(&mut PresetRng::new(&bytes));
-        let b = EphemeralSecret::generate(&mut PresetRng::new(&bytes));
+        let a = EphemeralSecret::generate(&mut PresetRng::new(&bytes)).unwrap();
+        let b = EphemeralSecret::generate(&mut PresetRng::new(&bytes)).unwrap();
         assert_eq!(a.public_key(), b.public_key());
     }
 
     #[test]
     fn all_zero_peer_is_non_contributory() {
-        let a = EphemeralSecret::generate(&mut test_rng());
+        let a = EphemeralSecret::generate(&mut test_rng()).unwrap();
         assert_eq!(
             a.diffie_hellman(&[0; 32]).map(|_| ()),
             Err(Error::NonContributory)
@@ -245,7 +266,7 @@ mod tests {
         ];
         let mut rng = test_rng();
         for point in low_order {
-            let a = EphemeralSecret::generate(&mut rng);
+            let a = EphemeralSecret::generate(&mut rng).unwrap();
             assert_eq!(
                 a.diffie_hellman(&point).map(|_| ()),
                 Err(Error::NonContributory),
@@ -267,7 +288,7 @@ mod tests {
             scalar in proptest::array::uniform32(proptest::prelude::any::<u8>()),
             peer in proptest::array::uniform32(proptest::prelude::any::<u8>()),
         ) {
-            let secret = EphemeralSecret::generate(&mut PresetRng::new(&scalar));
+            let secret = EphemeralSecret::generate(&mut PresetRng::new(&scalar)).unwrap();
             let expected_public =
                 x25519_dalek::PublicKey::from(&x25519_dalek::StaticSecret::from(scalar)).to_bytes();
             proptest::prop_assert_eq!(secret.public_key(), expected_public);
@@ -285,7 +306,7 @@ mod tests {
         let bob_public = crate::test_support::array::<32>(&crate::test_support::hex(
             "de9edb7d7b7dc1b4d35b61c2ece435373f8343c85b78674dadfc7e146f882b4f",
         ));
-        let secret = EphemeralSecret::generate(&mut PresetRng::new(&alice));
+        let secret = EphemeralSecret::generate(&mut PresetRng::new(&alice)).unwrap();
         assert_eq!(
             crate::test_support::to_hex(&secret.public_key()),
             "8520f0098930a754748b7ddcb43ef75a0dbf3a0d26381af4eba4a98eaa9b4e6a"
@@ -300,8 +321,8 @@ mod tests {
     #[test]
     fn debug_is_redacted() {
         let scalar = [0x5c; 32];
-        let a = EphemeralSecret::generate(&mut PresetRng::new(&scalar));
-        let b = EphemeralSecret::generate(&mut test_rng());
+        let a = EphemeralSecret::generate(&mut PresetRng::new(&scalar)).unwrap();
+        let b = EphemeralSecret::generate(&mut test_rng()).unwrap();
         let pb = b.public_key();
         let s = format!("{a:?}");
         assert!(s.starts_with("EphemeralSecret {"));

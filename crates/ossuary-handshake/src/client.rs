@@ -13,12 +13,13 @@
 #[cfg(feature = "hazmat")]
 use ossuary_crypto::hazmat;
 use ossuary_crypto::{
-    CryptoRng, EphemeralSecret, HandshakeKey, HandshakeSecret, PublicKey, Role, Signer, Transcript,
+    EphemeralSecret, HandshakeKey, HandshakeSecret, PublicKey, Role, Signer, Transcript,
+    TryCryptoRng,
 };
 use ossuary_wire::{
     CLIENT_AUTH_ANON_BODY_LEN, CLIENT_AUTH_IDENTITY_BODY_LEN, CLIENT_HELLO_FRAME_LEN, ClientHello,
     ClientIdentity, Frame, FrameType, HEADER_LEN, Header, SERVER_HELLO_CLEAR_LEN,
-    SERVER_IDENTITY_LEN, ServerFlags, ServerHello, ServerIdentity, VERSION_1,
+    SERVER_IDENTITY_LEN, ServerFlags, ServerHello, ServerIdentity,
 };
 
 use crate::buf::{part, region};
@@ -89,10 +90,13 @@ impl ClientState {
     /// Starts a handshake: writes CLIENT_HELLO (69 bytes) to `out`.
     ///
     /// Draws 32 bytes for the ephemeral key, then 32 for the client random.
+    /// Any [`CryptoRng`](ossuary_crypto::CryptoRng) will do; an RNG that can
+    /// fail (such as getrandom's `SysRng`) is passed as it is.
     ///
     /// # Errors
-    /// [`Error::BufferTooSmall`] if `out` is shorter than 69 bytes.
-    pub fn start<R: CryptoRng + ?Sized>(
+    /// [`Error::BufferTooSmall`] if `out` is shorter than 69 bytes (nothing is
+    /// drawn); [`Error::Rng`] if `rng` fails.
+    pub fn start<R: TryCryptoRng + ?Sized>(
         rng: &mut R,
         out: &mut [u8],
     ) -> Result<(Self, usize), Error> {
@@ -148,22 +152,18 @@ impl ExpectServerHello {
     /// Writes CLIENT_HELLO to `out` and returns the waiting state.
     ///
     /// # Errors
-    /// [`Error::BufferTooSmall`] if `out` is shorter than 69 bytes.
-    pub fn start<R: CryptoRng + ?Sized>(
+    /// As [`ClientState::start`].
+    pub fn start<R: TryCryptoRng + ?Sized>(
         rng: &mut R,
         out: &mut [u8],
     ) -> Result<(Self, usize), Error> {
         // Check the buffer before drawing randomness, so a failed call draws nothing.
         let frame = region(out, 0, CLIENT_HELLO_FRAME_LEN)?;
-        let ephemeral = EphemeralSecret::generate(rng);
+        // `generate` fails only when the RNG does.
+        let ephemeral = EphemeralSecret::generate(rng).map_err(|_| Error::Rng)?;
         let mut random = [0u8; 32];
-        rng.fill_bytes(&mut random);
-        let hello = ClientHello {
-            version: VERSION_1,
-            flags: 0,
-            ephemeral: ephemeral.public_key(),
-            random,
-        };
+        rng.try_fill_bytes(&mut random).map_err(|_| Error::Rng)?;
+        let hello = ClientHello::new(ephemeral.public_key(), random);
         let n = hello.encode(frame)?;
         let mut transcript = Transcript::new();
         transcript.update(part(frame, 0, n)?);
@@ -477,6 +477,90 @@ mod tests {
             assert_redacted(d, &CLIENT_SEED);
             assert_redacted(d, &SERVER_SEED);
         }
+    }
+
+    /// An RNG that fills `successes` requests, then fails, as an OS RNG can.
+    struct FailingRng {
+        successes: usize,
+    }
+
+    #[derive(Debug)]
+    struct NoEntropy;
+
+    impl core::fmt::Display for NoEntropy {
+        fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+            f.write_str("no entropy")
+        }
+    }
+
+    impl core::error::Error for NoEntropy {}
+
+    impl FailingRng {
+        fn draw(&mut self) -> Result<(), NoEntropy> {
+            self.successes = self.successes.checked_sub(1).ok_or(NoEntropy)?;
+            Ok(())
+        }
+    }
+
+    impl ossuary_crypto::TryRng for FailingRng {
+        type Error = NoEntropy;
+
+        fn try_next_u32(&mut self) -> Result<u32, NoEntropy> {
+            self.draw().map(|()| 7)
+        }
+
+        fn try_next_u64(&mut self) -> Result<u64, NoEntropy> {
+            self.draw().map(|()| 7)
+        }
+
+        fn try_fill_bytes(&mut self, dst: &mut [u8]) -> Result<(), NoEntropy> {
+            self.draw().map(|()| dst.fill(7))
+        }
+    }
+
+    impl TryCryptoRng for FailingRng {}
+
+    #[test]
+    fn a_failing_rng_is_an_error_not_a_panic() {
+        // The ephemeral key's draw fails, then the client random's.
+        for successes in [0, 1] {
+            let mut out = [0u8; 69];
+            let got = ClientState::start(&mut FailingRng { successes }, &mut out);
+            assert_eq!(got.err(), Some(Error::Rng), "after {successes} draws");
+            assert_eq!(out, [0u8; 69], "nothing was written");
+        }
+        // The server's ephemeral key.
+        let server_key = SecretKey::from_bytes(&SERVER_SEED);
+        let server = ServerConfig::new(&server_key, false, &[]);
+        let mut m1 = [0u8; 69];
+        ClientState::start(&mut PresetRng::new(&CLIENT_RNG), &mut m1).unwrap();
+        let mut m2 = [0u8; 149];
+        let got = ServerState::new().handle(
+            &frame(&m1),
+            &server,
+            &mut FailingRng { successes: 0 },
+            &mut m2,
+        );
+        assert_eq!(got.err(), Some(Error::Rng));
+        assert_eq!(m2, [0u8; 149], "nothing was written");
+        assert_eq!(
+            std::string::ToString::to_string(&Error::Rng),
+            "the random number generator failed"
+        );
+        assert_eq!(
+            Error::Rng.reset_reason(),
+            ossuary_wire::ResetReason::UNSPECIFIED
+        );
+    }
+
+    #[test]
+    fn a_fallible_rng_is_passed_as_it_is() {
+        // Two draws (the ephemeral key, the client random) are all a client
+        // start takes from an RNG that may fail.
+        let mut out = [0u8; 69];
+        let (state, n) = ClientState::start(&mut FailingRng { successes: 2 }, &mut out).unwrap();
+        assert_eq!(n, 69);
+        assert!(matches!(state, ClientState::ExpectServerHello(_)));
     }
 
     #[test]

@@ -28,6 +28,8 @@ pub enum Error {
     UntrustedServer,
     /// The local signer failed to produce a signature.
     Signer,
+    /// The random number generator failed; nothing was sent.
+    Rng,
     /// The output buffer cannot hold the message; nothing was written.
     BufferTooSmall {
         /// Bytes the message needs.
@@ -71,7 +73,7 @@ impl Error {
                 ResetReason::CLIENT_NOT_AUTHORIZED
             }
             Self::UntrustedServer => ResetReason::SERVER_NOT_TRUSTED,
-            Self::Signer | Self::BufferTooSmall { .. } => ResetReason::UNSPECIFIED,
+            Self::Signer | Self::Rng | Self::BufferTooSmall { .. } => ResetReason::UNSPECIFIED,
         }
     }
 }
@@ -105,6 +107,7 @@ impl fmt::Display for Error {
             Self::UnauthorizedClient => f.write_str("client is not authorized"),
             Self::UntrustedServer => f.write_str("server identity key was not trusted"),
             Self::Signer => f.write_str("the identity signer failed"),
+            Self::Rng => f.write_str("the random number generator failed"),
             Self::BufferTooSmall { needed } => {
                 write!(f, "output buffer too small: {needed} bytes needed")
             }

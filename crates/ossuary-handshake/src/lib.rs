@@ -10,7 +10,8 @@
 //! ```
 //!
 //! The crate reads no clock and calls no OS RNG: randomness comes in as a
-//! `&mut impl CryptoRng`, frames come in already parsed by `ossuary-wire`,
+//! `&mut impl TryCryptoRng` (any `CryptoRng` is one; a failed draw is
+//! [`Error::Rng`]), frames come in already parsed by `ossuary-wire`,
 //! and messages go out into the caller's buffer. A state is consumed by
 //! each step, so a failed step leaves nothing half-updated, and a finished
 //! handshake ([`Established`]) can only be turned into record keys.

@@ -11,12 +11,13 @@
 #[cfg(feature = "hazmat")]
 use ossuary_crypto::hazmat;
 use ossuary_crypto::{
-    CryptoRng, EphemeralSecret, HandshakeKey, HandshakeSecret, PublicKey, Role, Signer, Transcript,
+    EphemeralSecret, HandshakeKey, HandshakeSecret, PublicKey, Role, Signer, Transcript,
+    TryCryptoRng,
 };
 use ossuary_wire::{
-    ClientHello, ClientIdentity, Frame, FrameType, HEADER_LEN, Header, SERVER_HELLO_BODY_LEN,
-    SERVER_HELLO_CLEAR_LEN, SERVER_HELLO_FRAME_LEN, SERVER_IDENTITY_LEN, ServerFlags,
-    ServerIdentity, VERSION_1,
+    ClientHello, ClientIdentity, Frame, FrameType, SEALED_SERVER_IDENTITY_LEN,
+    SERVER_HELLO_FRAME_LEN, SERVER_IDENTITY_LEN, ServerFlags, ServerHello, ServerIdentity,
+    VERSION_1,
 };
 
 use crate::buf::{part, region};
@@ -104,7 +105,7 @@ impl ServerState {
     ///
     /// # Errors
     /// Any [`Error`]: the handshake is over (the state was consumed).
-    pub fn handle<R: CryptoRng + ?Sized>(
+    pub fn handle<R: TryCryptoRng + ?Sized>(
         self,
         frame: &Frame<'_>,
         config: &ServerConfig<'_>,
@@ -138,12 +139,14 @@ pub struct ExpectClientHello;
 
 impl ExpectClientHello {
     /// Processes CLIENT_HELLO and writes SERVER_HELLO (149 bytes) to `out`.
-    /// Draws 32 bytes from `rng` for the ephemeral key.
+    /// Draws 32 bytes from `rng` for the ephemeral key, after checking the
+    /// message and the size of `out`.
     ///
     /// # Errors
-    /// An unexpected frame, a malformed or unsupported CLIENT_HELLO, a
-    /// non-contributory key share, a failing signer, or a short `out`.
-    pub fn handle<R: CryptoRng + ?Sized>(
+    /// An unexpected frame, a malformed or unsupported CLIENT_HELLO, a short
+    /// `out`, a failing RNG ([`Error::Rng`]), a non-contributory key share,
+    /// or a failing signer.
+    pub fn handle<R: TryCryptoRng + ?Sized>(
         self,
         frame: &Frame<'_>,
         config: &ServerConfig<'_>,
@@ -162,7 +165,8 @@ impl ExpectClientHello {
         transcript.update(&frame.header.to_bytes());
         transcript.update(frame.body);
 
-        let ephemeral = EphemeralSecret::generate(rng);
+        // `generate` fails only when the RNG does.
+        let ephemeral = EphemeralSecret::generate(rng).map_err(|_| Error::Rng)?;
         let ephemeral_public = ephemeral.public_key();
         let shared = ephemeral
             .diffie_hellman(&hello.ephemeral)
@@ -173,14 +177,15 @@ impl ExpectClientHello {
             ServerFlags(0)
         };
 
-        // The clear part: header || version || flags || e_s.
-        let (clear, sealed) = msg.split_at_mut(SERVER_HELLO_CLEAR_LEN);
-        let header = Header::new(FrameType::SERVER_HELLO, SERVER_HELLO_BODY_LEN)?;
-        region(clear, 0, HEADER_LEN)?.copy_from_slice(&header.to_bytes());
-        region(clear, HEADER_LEN, 1)?.copy_from_slice(&[VERSION_1]);
-        region(clear, HEADER_LEN + 1, 1)?.copy_from_slice(&[flags.0]);
-        region(clear, HEADER_LEN + 2, 32)?.copy_from_slice(&ephemeral_public);
-        transcript.update(clear);
+        // TH2 covers the clear part (header || version || flags || e_s),
+        // which the sealed part then depends on.
+        let clear = ServerHello {
+            version: VERSION_1,
+            flags,
+            ephemeral: ephemeral_public,
+            sealed: &[],
+        };
+        transcript.update(&clear.to_clear_bytes());
         let th2 = transcript.hash();
 
         #[cfg(feature = "hazmat")]
@@ -195,6 +200,7 @@ impl ExpectClientHello {
         let identity = config.identity.public_key();
         let th_s = hash_with(&transcript, &[identity.as_bytes()]);
         let signature = Signing::Server.sign(config.identity, &th_s)?;
+        let mut sealed = [0u8; SEALED_SERVER_IDENTITY_LEN];
         let (plain, tag_out) = sealed.split_at_mut(SERVER_IDENTITY_LEN);
         ServerIdentity {
             identity: identity.to_bytes(),
@@ -203,7 +209,12 @@ impl ExpectClientHello {
         .encode(plain)?;
         let tag = keys.server.seal_in_place(&th2, plain);
         tag_out.copy_from_slice(&tag);
-        transcript.update(sealed);
+        transcript.update(&sealed);
+        let n = ServerHello {
+            sealed: &sealed,
+            ..clear
+        }
+        .encode(msg)?;
         #[cfg(feature = "hazmat")]
         {
             log(config.key_log(), "transcript.th2", &th2);
@@ -228,7 +239,7 @@ impl ExpectClientHello {
                 secret,
                 client_key: keys.client,
             },
-            SERVER_HELLO_FRAME_LEN,
+            n,
         ))
     }
 }

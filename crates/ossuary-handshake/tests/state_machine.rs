@@ -162,7 +162,7 @@ fn client_hello_layout() {
     assert_eq!(m1[37..], CLIENT_RNG[32..]);
     // e_c = X25519(e_c_sk, 9) with e_c_sk the first 32 bytes drawn.
     let mut rng = PresetRng::new(&CLIENT_RNG[..32]);
-    let e = ossuary_crypto::EphemeralSecret::generate(&mut rng);
+    let e = ossuary_crypto::EphemeralSecret::generate(&mut rng).unwrap();
     assert_eq!(m1[5..37], e.public_key());
 }
 

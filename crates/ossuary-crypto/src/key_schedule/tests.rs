@@ -17,8 +17,8 @@ use crate::x25519::{EphemeralSecret, SharedSecret};
 /// Two `SharedSecret`s from one fresh X25519 exchange (equal values).
 fn shared_pair() -> (SharedSecret, SharedSecret) {
     let mut rng = test_rng();
-    let a = EphemeralSecret::generate(&mut rng);
-    let b = EphemeralSecret::generate(&mut rng);
+    let a = EphemeralSecret::generate(&mut rng).unwrap();
+    let b = EphemeralSecret::generate(&mut rng).unwrap();
     let (pa, pb) = (a.public_key(), b.public_key());
     (
         a.diffie_hellman(&pb).unwrap(),

@@ -37,7 +37,7 @@ pub fn field(v: &Value, name: &str) -> Vec<u8> {
 /// An ephemeral secret whose scalar is exactly `scalar`.
 pub fn ephemeral(scalar: &[u8; 32]) -> EphemeralSecret {
     let mut rng = PresetRng::new(scalar);
-    let secret = EphemeralSecret::generate(&mut rng);
+    let secret = EphemeralSecret::generate(&mut rng).unwrap();
     assert_eq!(rng.remaining(), 0, "generate must draw exactly 32 bytes");
     assert!(!rng.overdrawn(), "generate must draw exactly 32 bytes");
     secret

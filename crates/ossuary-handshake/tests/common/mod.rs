@@ -339,7 +339,7 @@ pub fn add_group_order_to_s(signature: &[u8; 64]) -> [u8; 64] {
 /// holding either ephemeral secret computes them.
 fn derive_keys(own_secret: &[u8; 32], peer_public: &[u8], th2: &[u8; 32]) -> HandshakeKeys {
     let mut rng = PresetRng::new(own_secret);
-    let secret = EphemeralSecret::generate(&mut rng);
+    let secret = EphemeralSecret::generate(&mut rng).unwrap();
     let peer: [u8; 32] = peer_public.try_into().unwrap();
     let shared = secret.diffie_hellman(&peer).unwrap();
     HandshakeSecret::from_shared(shared).handshake_keys(th2)
@@ -376,7 +376,7 @@ impl<'a> ServerHelloSpec<'a> {
 /// THs, `sig_s`, then `Seal(s_hs_key, TH2, S_id || sig_s)`.
 pub fn forge_server_hello(client_hello: &[u8], spec: &ServerHelloSpec<'_>) -> Vec<u8> {
     let mut rng = PresetRng::new(&spec.ephemeral_secret);
-    let e_s = EphemeralSecret::generate(&mut rng).public_key();
+    let e_s = EphemeralSecret::generate(&mut rng).unwrap().public_key();
     let mut m2 = vec![0x02, 0x00, 0x92, spec.version, spec.flags];
     m2.extend_from_slice(&e_s);
     assert_eq!(m2.len(), SERVER_HELLO_CLEAR_LEN);
