@@ -70,8 +70,8 @@ fn ossuary_send(
     payload: &[u8],
     out: &mut [u8],
 ) -> BenchResult<()> {
-    let sent = from.send_data(payload, &mut [])?;
-    if sent.consumed != payload.len() {
+    let sent = from.send_data(payload)?;
+    if sent != payload.len() {
         return Err("send_data took part of the payload".into());
     }
     let wire = from.pending_output();

@@ -409,12 +409,12 @@ fn footprint_rows(t: &mut Table, heap: &footprint::HeapReport, wire: &footprint:
     t.section("Heap per established session, per side (counting allocator; caller-owned buffers not counted)");
     let heap_rows: [(&str, &footprint::Heap, bool); 7] = [
         (
-            "Ossuary mutual, keys set with set_secret_key, idle",
+            "Ossuary mutual, keys parsed from bytes per connection, idle",
             &heap.ossuary_idle,
             true,
         ),
         (
-            "Ossuary mutual, shared signer (set_signer), idle",
+            "Ossuary mutual, shared signer (with_identity), idle",
             &heap.ossuary_shared_idle,
             false,
         ),

@@ -66,12 +66,12 @@ impl Keys {
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(crate) enum KeyInstall {
     /// As a server serving many connections does: the identity is a key loaded
-    /// once and shared (`Connection::with_signer` with an `Arc<SecretKey>`),
-    /// peer keys are validated once (`add_authorized_public_key`).
+    /// once and shared (`Connection::with_identity` with an `Arc<SecretKey>`),
+    /// peer keys are validated once (`PublicKey` values).
     Shared,
-    /// From bytes per connection: `Connection::new`, `set_secret_key` with the
-    /// 32 secret bytes (the connection owns a copy; a server first generates
-    /// a throwaway key), `add_authorized_key` with the 32 public bytes.
+    /// From bytes per connection: `SecretKey::try_from` on the 32 secret
+    /// bytes (the connection owns its copy) and `PublicKey::try_from` on the
+    /// 32 public bytes.
     Owned,
 }
 
@@ -88,29 +88,38 @@ pub(crate) fn new_pair(
     let pair = match install {
         KeyInstall::Shared => {
             let mut client = match mode {
-                Mode::Mutual => {
-                    Connection::with_signer(Role::Client, Config::default(), keys.client.signer())?
-                }
-                Mode::Anonymous => Connection::new(Role::Client)?,
+                Mode::Mutual => Connection::with_identity(
+                    Role::Client,
+                    Config::default(),
+                    keys.client.signer(),
+                )?,
+                Mode::Anonymous => Connection::new(Role::Client, Config::default())?,
             };
-            client.add_authorized_public_key(keys.server.public);
+            client.add_authorized_key(keys.server.public);
             let mut server =
-                Connection::with_signer(server_role, Config::default(), keys.server.signer())?;
+                Connection::with_identity(server_role, Config::default(), keys.server.signer())?;
             if mode == Mode::Mutual {
-                server.add_authorized_public_key(keys.client.public);
+                server.add_authorized_key(keys.client.public);
             }
             (client, server)
         }
         KeyInstall::Owned => {
-            let mut client = Connection::new(Role::Client)?;
-            client.add_authorized_key(keys.server.public.as_bytes())?;
+            let mut client = match mode {
+                Mode::Mutual => Connection::with_identity(
+                    Role::Client,
+                    Config::default(),
+                    Box::new(SecretKey::try_from(&keys.client.secret[..])?),
+                )?,
+                Mode::Anonymous => Connection::new(Role::Client, Config::default())?,
+            };
+            client.add_authorized_key(PublicKey::try_from(keys.server.public.as_bytes())?);
+            let mut server = Connection::with_identity(
+                server_role,
+                Config::default(),
+                Box::new(SecretKey::try_from(&keys.server.secret[..])?),
+            )?;
             if mode == Mode::Mutual {
-                client.set_secret_key(&keys.client.secret)?;
-            }
-            let mut server = Connection::new(server_role)?;
-            server.set_secret_key(&keys.server.secret)?;
-            if mode == Mode::Mutual {
-                server.add_authorized_key(keys.client.public.as_bytes())?;
+                server.add_authorized_key(PublicKey::try_from(keys.client.public.as_bytes())?);
             }
             (client, server)
         }
@@ -128,7 +137,6 @@ pub(crate) struct WireCount {
 /// Moves `from`'s pending handshake output straight into `to`, without a
 /// copy in between. Returns what crossed.
 fn pump(from: &mut Connection, to: &mut Connection) -> Result<WireCount, Error> {
-    from.send_handshake(&mut [])?;
     let out = from.pending_output();
     if out.is_empty() {
         return Ok(WireCount::default());
@@ -136,9 +144,8 @@ fn pump(from: &mut Connection, to: &mut Connection) -> Result<WireCount, Error> 
     let messages = count_frames(out);
     let used = to.recv_handshake(out)?;
     from.advance_output(used);
-    if let Some(e) = to.error() {
-        return Err(e);
-    }
+    // A failure after progress is reported by the next call.
+    to.recv_handshake(&[])?;
     Ok(WireCount {
         bytes: used,
         messages,

@@ -13,7 +13,7 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::{Duration, Instant};
 
-use ossuary_core::{Connection, HandshakeStatus, Role, Stream};
+use ossuary_core::{Config, Connection, HandshakeStatus, Role, Stream};
 
 /// A transport that counts the bytes it carries, to show the wire cost.
 struct Counted {
@@ -58,9 +58,12 @@ fn run() -> Result<(), Box<dyn std::error::Error>> {
         let run = || -> Result<String, Box<dyn std::error::Error>> {
             let (tcp, _) = listener.accept()?;
             tcp.set_read_timeout(Some(Duration::from_secs(30)))?;
-            let mut conn = Connection::new(Role::AuthenticatingServer)?;
-            conn.set_secret_key(&server_secret.to_bytes()[..])?;
-            conn.add_authorized_key(client_public.as_bytes())?;
+            let mut conn = Connection::with_identity(
+                Role::AuthenticatingServer,
+                Config::default(),
+                Box::new(server_secret),
+            )?;
+            conn.add_authorized_key(client_public);
             let mut stream = Stream::new(conn, tcp);
             stream.complete_handshake()?;
             let who = stream
@@ -89,8 +92,7 @@ fn run() -> Result<(), Box<dyn std::error::Error>> {
     let sent = Arc::new(AtomicU64::new(0));
     let tcp = TcpStream::connect(addr)?;
     tcp.set_read_timeout(Some(Duration::from_secs(30)))?;
-    let mut conn = Connection::new(Role::Client)?;
-    conn.set_secret_key(&client_secret.to_bytes()[..])?;
+    let conn = Connection::with_identity(Role::Client, Config::default(), Box::new(client_secret))?;
     let mut stream = Stream::new(
         conn,
         Counted {

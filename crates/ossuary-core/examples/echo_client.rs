@@ -16,7 +16,7 @@ use std::net::TcpStream;
 use std::path::PathBuf;
 use std::time::Duration;
 
-use ossuary_core::{Connection, HandshakeStatus, Role, Stream};
+use ossuary_core::{Config, Connection, HandshakeStatus, Role, Stream};
 
 fn main() -> std::process::ExitCode {
     common::report(run())
@@ -31,13 +31,15 @@ fn run() -> Result<(), Box<dyn std::error::Error>> {
     };
     let known_hosts = PathBuf::from(common::arg("--known-hosts").unwrap_or("known_hosts".into()));
 
-    let mut conn = Connection::new(Role::Client)?;
+    let mut conn = match common::arg("--key") {
+        Some(path) => {
+            let key = common::read_secret_key(&PathBuf::from(path))?;
+            Connection::with_identity(Role::Client, Config::default(), Box::new(key))?
+        }
+        None => Connection::new(Role::Client, Config::default())?,
+    };
     for key in common::read_public_keys(&known_hosts)? {
-        conn.add_authorized_key(key.as_bytes())?;
-    }
-    if let Some(path) = common::arg("--key") {
-        let key = common::read_secret_key(&PathBuf::from(path))?;
-        conn.set_secret_key(&key.to_bytes()[..])?;
+        conn.add_authorized_key(key);
     }
 
     let tcp = TcpStream::connect(&addr)?;

@@ -16,7 +16,7 @@ use std::path::PathBuf;
 use std::sync::Arc;
 use std::time::Duration;
 
-use ossuary_core::{Connection, PublicKey, Role, SecretKey, Signer, Stream};
+use ossuary_core::{Config, Connection, PublicKey, Role, SecretKey, Signer, Stream};
 
 struct Settings {
     key: Arc<SecretKey>,
@@ -42,10 +42,13 @@ fn serve(tcp: TcpStream, settings: &Settings) -> Result<u64, Box<dyn std::error:
     } else {
         Role::OpenServer
     };
-    let mut conn = Connection::new(role)?;
-    conn.set_signer(Box::new(SharedKey(Arc::clone(&settings.key))))?;
+    let mut conn = Connection::with_identity(
+        role,
+        Config::default(),
+        Box::new(SharedKey(Arc::clone(&settings.key))),
+    )?;
     for key in settings.authorized.iter().flatten() {
-        conn.add_authorized_key(key.as_bytes())?;
+        conn.add_authorized_key(*key);
     }
     let mut stream = Stream::new(conn, tcp);
     stream.complete_handshake()?;

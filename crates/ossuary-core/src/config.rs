@@ -1,4 +1,4 @@
-//! Connection settings: role, limits, clock and entropy.
+//! Connection settings: role, limits and clock.
 
 use std::sync::Arc;
 use std::time::{Duration, Instant};
@@ -32,7 +32,7 @@ pub trait Clock: Send + Sync {
 
 /// The default clock: [`Instant::now`].
 #[derive(Debug, Default, Clone, Copy)]
-pub struct SystemClock;
+struct SystemClock;
 
 impl Clock for SystemClock {
     fn now(&self) -> Instant {
@@ -58,8 +58,12 @@ pub struct Config {
 }
 
 impl Config {
-    /// The largest legal record plaintext.
-    pub const MAX_RECORD_PLAINTEXT: usize = ossuary_wire::MAX_RECORD_PLAINTEXT;
+    /// The largest plaintext this side puts in one record: the configured
+    /// size, clamped to 1 ..= [`MAX_RECORD_PLAINTEXT`](crate::MAX_RECORD_PLAINTEXT).
+    pub(crate) fn max_plaintext(&self) -> usize {
+        self.max_record_plaintext
+            .clamp(1, ossuary_wire::MAX_RECORD_PLAINTEXT)
+    }
 }
 
 impl Default for Config {
@@ -69,7 +73,7 @@ impl Default for Config {
             handshake_timeout: Duration::from_secs(10),
             key_update_records: 1 << 24,
             key_update_bytes: 1 << 34,
-            max_record_plaintext: Self::MAX_RECORD_PLAINTEXT,
+            max_record_plaintext: ossuary_wire::MAX_RECORD_PLAINTEXT,
             clock: Arc::new(SystemClock),
         }
     }

@@ -1,36 +1,50 @@
-//! The session-level error type.
+//! The session-level error type, and the one table that turns an error into
+//! the RESET reason the peer is told (PROTOCOL.md §10.1, §10.2).
 
 use core::fmt;
 
+use ossuary_handshake::Error as HandshakeError;
 use ossuary_wire::{DecodeError, FrameType, ResetReason};
 
 /// Everything that can go wrong with a [`Connection`](crate::Connection).
 ///
+/// Each failure has one spelling: a malformed frame is [`Error::Decode`]
+/// and a frame in the wrong place is [`Error::UnexpectedFrame`], whether the
+/// handshake or the record layer found it; [`Error::Handshake`] holds only
+/// what is particular to the handshake (a bad signature, an unauthorized
+/// client, a failing signer).
+///
 /// Errors caused by the peer or the network are final and sticky: every
 /// later call returns the same error until [`Connection::reset`] starts a
-/// new handshake (a bounded number of times). A call that consumed input
-/// before failing reports that progress first (`Ok`), and the next call
-/// returns the error, so the caller always knows how much was consumed.
-/// [`Error::ApiMisuse`], [`Error::BufferTooSmall`] and [`Error::Closed`]
-/// (sending after this side's CLOSE) report a caller mistake and change
-/// nothing.
+/// new handshake (a bounded number of times). A call that made progress
+/// before failing reports that progress first (`Ok`), and the next call,
+/// made with the rest of the input or none, returns the error: keep calling
+/// while calls make progress, and read the transport only when one makes
+/// none. [`Error::ApiMisuse`], [`Error::BufferTooSmall`] and
+/// [`Error::Closed`] (sending after this side's CLOSE) report a caller
+/// mistake and change nothing.
 ///
 /// [`Connection::reset`]: crate::Connection::reset
 #[non_exhaustive]
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Error {
-    /// The peer sent bytes that are not a valid frame.
+    /// The peer sent bytes that are not a valid frame or message.
     Decode(DecodeError),
-    /// The handshake failed.
-    Handshake(ossuary_handshake::Error),
-    /// A record failed to authenticate: altered, replayed, reordered,
-    /// dropped or forged. Deliberately carries no detail.
-    BadRecord,
     /// A well-formed frame arrived where it is not allowed.
     UnexpectedFrame {
+        /// The frame types the connection accepted at that point.
+        expected: &'static [FrameType],
         /// The frame type that arrived.
         got: FrameType,
     },
+    /// The handshake failed for a reason particular to it: see
+    /// [`HandshakeError`] (never its `Decode`, `UnexpectedFrame`,
+    /// `UntrustedServer`, `BufferTooSmall` or `Rng`, which are spelled
+    /// as this enum's own variants).
+    Handshake(HandshakeError),
+    /// A record failed to authenticate: altered, replayed, reordered,
+    /// dropped or forged. Deliberately carries no detail.
+    BadRecord,
     /// The peer abandoned the session with this RESET reason. When it came
     /// before the peer had traffic keys the reason is unauthenticated.
     PeerReset(ResetReason),
@@ -45,10 +59,16 @@ pub enum Error {
     CounterExhausted,
     /// No re-handshakes are left (`Config::max_resets`).
     ResetLimit,
-    /// The operating system's random number generator failed.
+    /// The random number generator failed.
     Entropy,
     /// Key bytes given by the caller are not a valid key.
     InvalidKey,
+    /// A cryptographic operation failed in a way none of the variants above
+    /// describes; the kind is kept.
+    Crypto(ossuary_crypto::Error),
+    /// An earlier call was interrupted midway (it panicked, which is a bug);
+    /// the connection cannot be used.
+    Poisoned,
     /// The call is not valid in the connection's current state. Nothing changed.
     ApiMisuse(ApiMisuse),
     /// The caller's buffer is too small. Nothing changed.
@@ -64,7 +84,7 @@ pub enum Error {
 pub enum ApiMisuse {
     /// The handshake has not completed; records cannot be sent or received yet.
     HandshakeNotDone,
-    /// Keys and policy can only change before the handshake starts.
+    /// The identity can only change before the peer's first byte arrives.
     HandshakeStarted,
     /// The handshake is not paused on an untrusted server key.
     NotAwaitingTrust,
@@ -74,23 +94,43 @@ pub enum ApiMisuse {
     NotFailed,
 }
 
+/// The frame types an established session accepts.
+pub(crate) const RECORD_FRAMES: &[FrameType] = &[
+    FrameType::DATA,
+    FrameType::KEY_UPDATE,
+    FrameType::CLOSE,
+    FrameType::RESET,
+];
+
 impl Error {
     /// Whether this error leaves the connection unchanged (a caller mistake).
-    #[must_use]
-    pub fn is_caller_error(&self) -> bool {
+    pub(crate) fn is_caller_error(&self) -> bool {
         matches!(
             self,
             Self::ApiMisuse(_) | Self::BufferTooSmall { .. } | Self::Closed
         )
     }
 
-    /// The RESET reason that reports this error to the peer.
-    #[must_use]
-    pub fn reset_reason(&self) -> ResetReason {
+    /// The RESET reason that reports this error to the peer: the one table
+    /// (PROTOCOL.md §10.2).
+    pub(crate) fn reset_reason(&self) -> ResetReason {
         match self {
-            Self::UnexpectedFrame { got } if got.is_known() => ResetReason::RECORD_FAILURE,
-            Self::Decode(_) | Self::UnexpectedFrame { .. } => ResetReason::DECODE_ERROR,
-            Self::Handshake(e) => e.reset_reason(),
+            Self::Decode(DecodeError::UnsupportedVersion(_)) => ResetReason::UNSUPPORTED_VERSION,
+            Self::Decode(_) => ResetReason::DECODE_ERROR,
+            // A known frame in the wrong place: a record failure once records
+            // are expected (PROTOCOL.md §11.4), a handshake failure before.
+            Self::UnexpectedFrame { expected, got } if got.is_known() => {
+                if expected.contains(&FrameType::DATA) {
+                    ResetReason::RECORD_FAILURE
+                } else {
+                    ResetReason::HANDSHAKE_FAILURE
+                }
+            }
+            Self::UnexpectedFrame { .. } => ResetReason::DECODE_ERROR,
+            Self::Handshake(HandshakeError::PeerMisbehaved(_)) => ResetReason::HANDSHAKE_FAILURE,
+            Self::Handshake(
+                HandshakeError::ClientIdentityRequired | HandshakeError::UnauthorizedClient,
+            ) => ResetReason::CLIENT_NOT_AUTHORIZED,
             Self::BadRecord | Self::CounterExhausted => ResetReason::RECORD_FAILURE,
             Self::HandshakeTimeout => ResetReason::HANDSHAKE_TIMEOUT,
             Self::UntrustedServer => ResetReason::SERVER_NOT_TRUSTED,
@@ -108,23 +148,31 @@ impl From<DecodeError> for Error {
     }
 }
 
-impl From<ossuary_handshake::Error> for Error {
-    fn from(e: ossuary_handshake::Error) -> Self {
+impl From<HandshakeError> for Error {
+    fn from(e: HandshakeError) -> Self {
         match e {
-            ossuary_handshake::Error::UntrustedServer => Self::UntrustedServer,
-            ossuary_handshake::Error::BufferTooSmall { needed } => Self::BufferTooSmall { needed },
-            other => Self::Handshake(other),
+            HandshakeError::Decode(d) => Self::from(d),
+            HandshakeError::UnexpectedFrame { expected, got } => {
+                Self::UnexpectedFrame { expected, got }
+            }
+            HandshakeError::UntrustedServer => Self::UntrustedServer,
+            HandshakeError::BufferTooSmall { needed } => Self::BufferTooSmall { needed },
+            HandshakeError::Rng => Self::Entropy,
+            particular => Self::Handshake(particular),
         }
     }
 }
 
 impl From<ossuary_crypto::Error> for Error {
     fn from(e: ossuary_crypto::Error) -> Self {
+        use ossuary_crypto::Error as Crypto;
         match e {
-            ossuary_crypto::Error::CounterExhausted => Self::CounterExhausted,
-            ossuary_crypto::Error::BufferTooSmall { needed } => Self::BufferTooSmall { needed },
-            ossuary_crypto::Error::InvalidPublicKey => Self::InvalidKey,
-            _ => Self::BadRecord,
+            Crypto::Decrypt => Self::BadRecord,
+            Crypto::CounterExhausted => Self::CounterExhausted,
+            Crypto::BufferTooSmall { needed } => Self::BufferTooSmall { needed },
+            Crypto::InvalidPublicKey | Crypto::InvalidSecretKey => Self::InvalidKey,
+            Crypto::Rng => Self::Entropy,
+            other => Self::Crypto(other),
         }
     }
 }
@@ -139,17 +187,21 @@ impl fmt::Display for Error {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
             Self::Decode(e) => write!(f, "malformed frame: {e}"),
+            Self::UnexpectedFrame { expected, got } => {
+                write!(f, "unexpected {got:?} frame, expected one of {expected:?}")
+            }
             Self::Handshake(e) => write!(f, "handshake failed: {e}"),
             Self::BadRecord => f.write_str("record failed to authenticate"),
-            Self::UnexpectedFrame { got } => write!(f, "unexpected {got:?} frame"),
             Self::PeerReset(r) => write!(f, "peer reset the session ({r:?})"),
             Self::HandshakeTimeout => f.write_str("handshake deadline passed"),
             Self::UntrustedServer => f.write_str("server identity key not trusted"),
             Self::Closed => f.write_str("session closed"),
             Self::CounterExhausted => f.write_str("record counter exhausted"),
             Self::ResetLimit => f.write_str("no re-handshakes left"),
-            Self::Entropy => f.write_str("the system random number generator failed"),
+            Self::Entropy => f.write_str("the random number generator failed"),
             Self::InvalidKey => f.write_str("invalid key"),
+            Self::Crypto(e) => write!(f, "cryptographic failure: {e}"),
+            Self::Poisoned => f.write_str("an earlier call was interrupted; the connection is unusable"),
             Self::ApiMisuse(m) => write!(f, "API misuse: {m}"),
             Self::BufferTooSmall { needed } => write!(f, "buffer too small: {needed} bytes needed"),
         }
@@ -173,6 +225,7 @@ impl std::error::Error for Error {
         match self {
             Self::Decode(e) => Some(e),
             Self::Handshake(e) => Some(e),
+            Self::Crypto(e) => Some(e),
             _ => None,
         }
     }
@@ -183,9 +236,9 @@ impl From<Error> for std::io::Error {
         use std::io::ErrorKind;
         let kind = match e {
             Error::UntrustedServer => ErrorKind::PermissionDenied,
-            Error::Handshake(ossuary_handshake::Error::UnauthorizedClient) => {
-                ErrorKind::PermissionDenied
-            }
+            Error::Handshake(
+                HandshakeError::UnauthorizedClient | HandshakeError::ClientIdentityRequired,
+            ) => ErrorKind::PermissionDenied,
             Error::HandshakeTimeout => ErrorKind::TimedOut,
             Error::PeerReset(_) => ErrorKind::ConnectionReset,
             Error::Closed => ErrorKind::BrokenPipe,
@@ -195,5 +248,123 @@ impl From<Error> for std::io::Error {
             _ => ErrorKind::InvalidData,
         };
         std::io::Error::new(kind, e)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use ossuary_handshake::PeerMisbehaved;
+
+    use super::*;
+
+    /// Lower errors that have a spelling of their own here never arrive
+    /// wrapped: one spelling per failure.
+    #[test]
+    fn lower_errors_have_one_spelling() {
+        let decode = DecodeError::Truncated { context: "test" };
+        assert_eq!(
+            Error::from(HandshakeError::Decode(decode)),
+            Error::Decode(decode)
+        );
+        let got = FrameType::DATA;
+        let expected: &'static [FrameType] = &[FrameType::SERVER_HELLO];
+        assert_eq!(
+            Error::from(HandshakeError::UnexpectedFrame { expected, got }),
+            Error::UnexpectedFrame { expected, got }
+        );
+        assert_eq!(
+            Error::from(HandshakeError::UntrustedServer),
+            Error::UntrustedServer
+        );
+        assert_eq!(
+            Error::from(HandshakeError::BufferTooSmall { needed: 9 }),
+            Error::BufferTooSmall { needed: 9 }
+        );
+        assert_eq!(Error::from(HandshakeError::Rng), Error::Entropy);
+        assert_eq!(
+            Error::from(DecodeError::BufferTooSmall { needed: 4 }),
+            Error::BufferTooSmall { needed: 4 }
+        );
+        let bad = HandshakeError::PeerMisbehaved(PeerMisbehaved::BadServerSignature);
+        assert_eq!(Error::from(bad), Error::Handshake(bad));
+    }
+
+    /// A crypto error keeps its kind: only a failed open is a bad record.
+    #[test]
+    fn crypto_errors_keep_their_kind() {
+        use ossuary_crypto::Error as Crypto;
+        assert_eq!(Error::from(Crypto::Decrypt), Error::BadRecord);
+        assert_eq!(Error::from(Crypto::CounterExhausted), Error::CounterExhausted);
+        assert_eq!(Error::from(Crypto::Rng), Error::Entropy);
+        assert_eq!(
+            Error::from(Crypto::MessageTooLong),
+            Error::Crypto(Crypto::MessageTooLong)
+        );
+        assert_eq!(Error::from(Crypto::Signer), Error::Crypto(Crypto::Signer));
+    }
+
+    /// The reset-reason table (PROTOCOL.md §10.2), row by row.
+    #[test]
+    fn reset_reasons() {
+        let known = FrameType::CLIENT_AUTH;
+        let unknown = FrameType(0x7f);
+        let hs: &'static [FrameType] = &[FrameType::SERVER_HELLO];
+        let cases = [
+            (
+                Error::Decode(DecodeError::UnsupportedVersion(9)),
+                ResetReason::UNSUPPORTED_VERSION,
+            ),
+            (
+                Error::Decode(DecodeError::Truncated { context: "x" }),
+                ResetReason::DECODE_ERROR,
+            ),
+            (
+                Error::UnexpectedFrame {
+                    expected: RECORD_FRAMES,
+                    got: known,
+                },
+                ResetReason::RECORD_FAILURE,
+            ),
+            (
+                Error::UnexpectedFrame {
+                    expected: hs,
+                    got: known,
+                },
+                ResetReason::HANDSHAKE_FAILURE,
+            ),
+            (
+                Error::UnexpectedFrame {
+                    expected: RECORD_FRAMES,
+                    got: unknown,
+                },
+                ResetReason::DECODE_ERROR,
+            ),
+            (
+                Error::Handshake(HandshakeError::PeerMisbehaved(
+                    PeerMisbehaved::HandshakeDecryptFailed,
+                )),
+                ResetReason::HANDSHAKE_FAILURE,
+            ),
+            (
+                Error::Handshake(HandshakeError::UnauthorizedClient),
+                ResetReason::CLIENT_NOT_AUTHORIZED,
+            ),
+            (
+                Error::Handshake(HandshakeError::ClientIdentityRequired),
+                ResetReason::CLIENT_NOT_AUTHORIZED,
+            ),
+            (Error::BadRecord, ResetReason::RECORD_FAILURE),
+            (Error::CounterExhausted, ResetReason::RECORD_FAILURE),
+            (Error::HandshakeTimeout, ResetReason::HANDSHAKE_TIMEOUT),
+            (Error::UntrustedServer, ResetReason::SERVER_NOT_TRUSTED),
+            (Error::Entropy, ResetReason::UNSPECIFIED),
+            (
+                Error::Handshake(HandshakeError::Signer),
+                ResetReason::UNSPECIFIED,
+            ),
+        ];
+        for (error, reason) in cases {
+            assert_eq!(error.reset_reason(), reason, "{error:?}");
+        }
     }
 }

@@ -72,8 +72,6 @@ impl<S: Read + Write> Stream<S> {
     /// `UnexpectedEof` if the transport ends mid-handshake.
     pub fn complete_handshake(&mut self) -> io::Result<HandshakeStatus> {
         loop {
-            let started = self.conn.send_handshake(&mut []);
-            self.check(started)?;
             self.write_pending()?;
             let status = self.conn.handshake_status();
             match self.check(status)? {
@@ -83,7 +81,9 @@ impl<S: Read + Write> Stream<S> {
             if self.in_start == self.in_end
                 && let Err(e) = self.fill_input()
             {
-                let deadline = self.conn.handshake_done();
+                // A read timeout or `WouldBlock`: let a passed deadline fire
+                // first, so the peer is told and the error says why.
+                let deadline = self.conn.recv_handshake(&[]);
                 self.check(deadline)?;
                 return Err(e);
             }
@@ -93,9 +93,6 @@ impl<S: Read + Write> Stream<S> {
                 .unwrap_or_default();
             let used = self.conn.recv_handshake(input);
             self.in_start += self.check(used)?;
-            if let Some(e) = self.conn.error() {
-                return self.check(Err(e));
-            }
         }
     }
 
@@ -171,14 +168,12 @@ impl<S: Read + Write> Read for Stream<S> {
             if progress.produced > 0 {
                 return Ok(progress.produced);
             }
-            if let Some(e) = self.conn.error() {
-                // A frame failed after others were consumed: report it now.
-                return self.check(Err(e));
-            }
             if self.conn.peer_closed() {
                 return Ok(0);
             }
-            if self.in_start < self.in_end {
+            // A call that made progress is followed by another before the
+            // transport is read: it reports a failure the progress deferred.
+            if progress.consumed > 0 {
                 continue;
             }
             self.fill_input()?;
@@ -193,14 +188,15 @@ impl<S: Read + Write> Write for Stream<S> {
         }
         self.ensure_handshake()?;
         self.write_pending()?;
-        let progress = self.conn.send_data(buf, &mut []);
-        let progress = self.check(progress)?;
-        // The record is queued inside; a WouldBlock now loses nothing.
+        // The output is drained, so this takes at least one byte.
+        let taken = self.conn.send_data(buf);
+        let taken = self.check(taken)?;
+        // The records are queued inside; a WouldBlock now loses nothing.
         match self.write_pending() {
             Err(e) if e.kind() != io::ErrorKind::WouldBlock => return Err(e),
             _ => {}
         }
-        Ok(progress.consumed)
+        Ok(taken)
     }
 
     fn flush(&mut self) -> io::Result<()> {

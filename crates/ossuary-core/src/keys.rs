@@ -1,8 +1,8 @@
 //! Identity key generation.
 
 use ossuary_crypto::{PublicKey, SecretKey};
+use zeroize::Zeroizing;
 
-use crate::entropy::{OsEntropy, draw};
 use crate::error::Error;
 
 /// Generates an Ed25519 identity keypair from the OS random number generator.
@@ -12,8 +12,9 @@ use crate::error::Error;
 /// # Errors
 /// [`Error::Entropy`] if the OS random number generator fails.
 pub fn generate_keypair() -> Result<(SecretKey, PublicKey), Error> {
-    let bytes = draw::<32>(&mut OsEntropy)?;
-    let secret = SecretKey::from_bytes(&bytes);
+    let mut seed = Zeroizing::new([0u8; 32]);
+    getrandom::fill(&mut seed[..]).map_err(|_| Error::Entropy)?;
+    let secret = SecretKey::from_bytes(&seed);
     let public = secret.public_key();
     Ok((secret, public))
 }

@@ -8,18 +8,16 @@
 
 mod config;
 mod connection;
-mod entropy;
 mod error;
-#[cfg(feature = "fuzzing")]
-#[doc(hidden)]
-pub mod fuzzing;
-pub mod io;
+#[cfg(feature = "hazmat")]
+pub mod hazmat;
+mod io;
 mod keys;
-pub mod record;
+mod record;
+mod rng;
 
-pub use config::{Clock, Config, Role, SystemClock};
+pub use config::{Clock, Config, Role};
 pub use connection::{Connection, HandshakeStatus, Progress};
-pub use entropy::{Entropy, OsEntropy};
 pub use error::{ApiMisuse, Error};
 pub use io::Stream;
 pub use keys::generate_keypair;

@@ -7,16 +7,23 @@
 //! ```
 
 use ossuary_crypto::{RecordOpener, RecordSealer, TAG_LEN};
-use ossuary_wire::{FrameType, HEADER_LEN, Header, ResetReason};
+use ossuary_wire::{
+    DecodeError, Frame, FrameType, HEADER_LEN, Header, Parsed, RESET_PLAIN_BODY_LEN,
+    RESET_SEALED_BODY_LEN, ResetReason,
+};
 
-use crate::error::Error;
+use crate::error::{Error, RECORD_FRAMES};
 
 /// Bytes a record adds to its plaintext: 3 of header, 16 of tag.
 pub const RECORD_OVERHEAD: usize = HEADER_LEN + TAG_LEN;
 /// Bytes of a KEY_UPDATE or CLOSE frame.
-pub const CONTROL_FRAME_LEN: usize = HEADER_LEN + TAG_LEN;
+pub(crate) const CONTROL_FRAME_LEN: usize = HEADER_LEN + TAG_LEN;
+/// Bytes of a sealed RESET frame.
+pub(crate) const SEALED_RESET_FRAME_LEN: usize = HEADER_LEN + RESET_SEALED_BODY_LEN;
 
-/// What an opened frame turned out to be.
+/// What a frame opened in place turned out to be. A peer's RESET is not
+/// among them: it ends the session, so it comes back as
+/// [`Error::PeerReset`].
 #[derive(Debug, Clone, PartialEq, Eq)]
 #[must_use]
 pub enum Opened {
@@ -26,14 +33,6 @@ pub enum Opened {
     KeyUpdate,
     /// The peer closed the session cleanly; no more data will come.
     Close,
-    /// The peer abandoned the session. `authenticated` is false only for a
-    /// plaintext RESET accepted in the client's "server unconfirmed" window.
-    Reset {
-        /// The reason the peer gave.
-        reason: ResetReason,
-        /// Whether the RESET was sealed with the peer's traffic key.
-        authenticated: bool,
-    },
 }
 
 /// When a direction's key is replaced automatically.
@@ -44,7 +43,7 @@ pub(crate) struct UpdatePolicy {
 }
 
 /// An established session's record state: keys, counters, close flags.
-pub struct RecordLayer {
+pub(crate) struct RecordLayer {
     sealer: RecordSealer,
     opener: RecordOpener,
     policy: UpdatePolicy,
@@ -81,6 +80,11 @@ impl RecordLayer {
     /// Whether this side has sent CLOSE.
     pub(crate) fn sent_close(&self) -> bool {
         self.sent_close
+    }
+
+    /// Whether the peer's authenticated CLOSE has been opened.
+    pub(crate) fn received_close(&self) -> bool {
+        self.received_close
     }
 
     /// Seals `buf[3..3 + len]` as a DATA record and writes its header and
@@ -172,11 +176,11 @@ impl RecordLayer {
         reason: ResetReason,
         out: &mut [u8],
     ) -> Result<usize, Error> {
-        let slot = out
-            .get_mut(HEADER_LEN)
-            .ok_or(Error::BufferTooSmall { needed: 20 })?;
+        let slot = out.get_mut(HEADER_LEN).ok_or(Error::BufferTooSmall {
+            needed: SEALED_RESET_FRAME_LEN,
+        })?;
         *slot = reason.0;
-        self.seal_frame(FrameType::RESET, out, 1)
+        self.seal_frame(FrameType::RESET, out, RESET_PLAIN_BODY_LEN)
     }
 
     fn seal_frame(&mut self, ty: FrameType, buf: &mut [u8], len: usize) -> Result<usize, Error> {
@@ -192,9 +196,8 @@ impl RecordLayer {
             .ok_or(too_small)?;
         let (plain, tag_out) = body.split_last_chunk_mut::<TAG_LEN>().ok_or(too_small)?;
         // The header goes in first and the AEAD reads it back from the frame
-        // as associated data (a copy of it on the stack, stored and reloaded
-        // in other widths, measurably stalls the 64-byte path). The header
-        // bytes are ours to write even if sealing then fails.
+        // as associated data (docs/PERFORMANCE.md, "Record path"). The
+        // header bytes are ours to write even if sealing then fails.
         *head = header;
         self.sealer.seal_in_place_into(head, plain, tag_out)?;
         Ok(frame_len)
@@ -205,8 +208,8 @@ impl RecordLayer {
     /// # Errors
     /// [`Error::BadRecord`] when authentication fails (the counter does not
     /// advance), [`Error::UnexpectedFrame`] for handshake or unknown frames
-    /// and for anything after the peer's CLOSE, [`Error::Decode`] when
-    /// `frame` is not exactly one frame.
+    /// and for anything after the peer's CLOSE, [`Error::PeerReset`] for the
+    /// peer's RESET, [`Error::Decode`] when `frame` is not exactly one frame.
     pub(crate) fn open(&mut self, frame: &mut [u8]) -> Result<Opened, Error> {
         match self.open_data(frame) {
             Some(opened) => opened.map(Opened::Data),
@@ -241,72 +244,74 @@ impl RecordLayer {
         Some(Ok(HEADER_LEN..HEADER_LEN + plain_len))
     }
 
-    /// [`Self::open`] for any frame: parses the header, then checks the
-    /// type, the state and the length, in that order. Out of line, so the
-    /// DATA path above stays small.
+    /// [`Self::open`] for any frame: parses the header, then
+    /// [`Self::open_frame`]. Out of line, so the DATA path above stays small.
     #[cold]
     #[inline(never)]
     fn open_general(&mut self, frame: &mut [u8]) -> Result<Opened, Error> {
-        let header = match ossuary_wire::Frame::parse(frame)? {
-            ossuary_wire::Parsed::Complete { value, consumed } if consumed == frame.len() => {
-                value.header
-            }
+        let header = match Frame::parse(frame)? {
+            Parsed::Complete { value, consumed } if consumed == frame.len() => value.header,
             _ => {
-                return Err(Error::Decode(ossuary_wire::DecodeError::TrailingData {
+                return Err(Error::Decode(DecodeError::TrailingData {
                     context: "record buffer must hold exactly one frame",
                 }));
             }
         };
+        self.open_frame(header, frame)
+    }
+
+    /// Opens `frame`, one whole frame whose header the caller has parsed
+    /// already: checks the type, the state and the length, in that order.
+    ///
+    /// # Errors
+    /// As [`Self::open`].
+    pub(crate) fn open_frame(&mut self, header: Header, frame: &mut [u8]) -> Result<Opened, Error> {
         let ty = header.frame_type;
         if self.received_close {
-            return Err(Error::UnexpectedFrame { got: ty });
+            return Err(Error::UnexpectedFrame {
+                expected: &[],
+                got: ty,
+            });
         }
         let body_len = usize::from(header.len);
-        if ty == FrameType::RESET && body_len == 1 {
-            let reason = ResetReason(frame.get(HEADER_LEN).copied().unwrap_or(0));
+        if ty == FrameType::RESET && body_len == RESET_PLAIN_BODY_LEN {
+            // Plaintext: only a client that has not yet heard from the
+            // server under its traffic key takes it (PROTOCOL.md §10.3).
             if self.accept_plain_reset && !self.peer_confirmed {
-                return Ok(Opened::Reset {
-                    reason,
-                    authenticated: false,
-                });
+                let body = frame.get(HEADER_LEN..).unwrap_or_default();
+                return Err(Error::PeerReset(ResetReason::parse(body)?));
             }
             return Err(Error::BadRecord);
         }
-        if ![
-            FrameType::DATA,
-            FrameType::KEY_UPDATE,
-            FrameType::CLOSE,
-            FrameType::RESET,
-        ]
-        .contains(&ty)
-        {
-            return Err(Error::UnexpectedFrame { got: ty });
+        if !RECORD_FRAMES.contains(&ty) {
+            return Err(Error::UnexpectedFrame {
+                expected: RECORD_FRAMES,
+                got: ty,
+            });
         }
         let plain_len = body_len.checked_sub(TAG_LEN).ok_or(Error::BadRecord)?;
         let header_bytes = header.to_bytes();
-        let body = frame.get_mut(HEADER_LEN..).ok_or(Error::BadRecord)?;
+        let body = frame
+            .get_mut(HEADER_LEN..HEADER_LEN + body_len)
+            .ok_or(Error::BadRecord)?;
         let (plain, tag_bytes) = body.split_at_mut(plain_len);
-        let mut tag = [0u8; TAG_LEN];
-        tag.copy_from_slice(tag_bytes);
+        let tag: &[u8; TAG_LEN] = (&*tag_bytes).try_into().map_err(|_| Error::BadRecord)?;
         self.opener
-            .open_in_place(&header_bytes, plain, &tag)
+            .open_in_place(&header_bytes, plain, tag)
             .map_err(|_| Error::BadRecord)?;
         self.peer_confirmed = true;
-        Ok(match ty {
-            FrameType::DATA => Opened::Data(HEADER_LEN..HEADER_LEN + plain_len),
+        match ty {
+            FrameType::DATA => Ok(Opened::Data(HEADER_LEN..HEADER_LEN + plain_len)),
             FrameType::KEY_UPDATE => {
                 self.opener.update();
-                Opened::KeyUpdate
+                Ok(Opened::KeyUpdate)
             }
             FrameType::CLOSE => {
                 self.received_close = true;
-                Opened::Close
+                Ok(Opened::Close)
             }
-            _ => Opened::Reset {
-                reason: ResetReason(plain.first().copied().unwrap_or(0)),
-                authenticated: true,
-            },
-        })
+            _ => Err(Error::PeerReset(ResetReason::parse(plain)?)),
+        }
     }
 
     /// Opens a DATA record whose ciphertext the caller copied into `buf`
@@ -323,6 +328,7 @@ impl RecordLayer {
     ) -> Result<(), Error> {
         if self.received_close {
             return Err(Error::UnexpectedFrame {
+                expected: &[],
                 got: FrameType::DATA,
             });
         }
@@ -331,11 +337,6 @@ impl RecordLayer {
             .map_err(|_| Error::BadRecord)?;
         self.peer_confirmed = true;
         Ok(())
-    }
-
-    #[cfg(feature = "hazmat")]
-    pub(crate) fn sealer(&self) -> &RecordSealer {
-        &self.sealer
     }
 }
 
@@ -357,8 +358,11 @@ impl core::fmt::Debug for RecordLayer {
 
 #[cfg(test)]
 mod tests {
+    use core::convert::Infallible;
+
     use ossuary_crypto::{EphemeralSecret, HandshakeSecret, Role};
     use proptest::prelude::*;
+    use rand_core::{TryCryptoRng, TryRng};
 
     use super::{HEADER_LEN, RecordLayer, UpdatePolicy};
 
@@ -373,8 +377,8 @@ mod tests {
     }
 
     fn layer_with(is_client: bool, policy: UpdatePolicy) -> RecordLayer {
-        let a = EphemeralSecret::from_bytes_for_testing_only([1; 32]);
-        let b = EphemeralSecret::from_bytes_for_testing_only([2; 32]);
+        let a = EphemeralSecret::generate(&mut Constant(1)).expect("infallible");
+        let b = EphemeralSecret::generate(&mut Constant(2)).expect("infallible");
         let shared = a.diffie_hellman(&b.public_key()).expect("contributory");
         let traffic = HandshakeSecret::from_shared(shared).into_traffic(&[7; 32]);
         let role = if is_client {
@@ -385,6 +389,29 @@ mod tests {
         let (sealer, opener) = traffic.into_record_keys(role);
         RecordLayer::new(sealer, opener, policy, is_client)
     }
+
+    /// A "generator" of one repeated byte: the same keys on every call, so
+    /// separately built layers of one test share a session.
+    struct Constant(u8);
+
+    impl TryRng for Constant {
+        type Error = Infallible;
+
+        fn try_next_u32(&mut self) -> Result<u32, Infallible> {
+            Ok(u32::from_ne_bytes([self.0; 4]))
+        }
+
+        fn try_next_u64(&mut self) -> Result<u64, Infallible> {
+            Ok(u64::from_ne_bytes([self.0; 8]))
+        }
+
+        fn try_fill_bytes(&mut self, dst: &mut [u8]) -> Result<(), Infallible> {
+            dst.fill(self.0);
+            Ok(())
+        }
+    }
+
+    impl TryCryptoRng for Constant {}
 
     /// What a hostile peer or a careless caller can do to a sealed frame.
     #[derive(Debug, Clone)]

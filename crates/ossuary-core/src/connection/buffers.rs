@@ -1,82 +1,210 @@
-//! The byte queues: frames being received (`rx`), output not yet handed
-//! out (`tx`), and decrypted plaintext waiting for the caller.
+//! The byte queues: the frame being received ([`Inbox`]) and the bytes for
+//! the network not yet taken ([`Outbox`]).
 
-use ossuary_wire::{Frame, HEADER_LEN, MAX_BODY_LEN, Parsed};
+use core::ops::Range;
 
-use super::Connection;
-use crate::error::Error;
+use ossuary_wire::{DecodeError, HEADER_LEN, Header, Parsed};
 
-impl Connection {
-    pub(super) fn queue(&mut self, bytes: &[u8]) {
-        self.tx.extend_from_slice(bytes);
+/// The frame being assembled from input that arrived in pieces; after a DATA
+/// record opened in place, its plaintext until the caller has taken it.
+#[derive(Default)]
+pub(super) struct Inbox {
+    bytes: Vec<u8>,
+    /// Parsed once, when the third header byte arrives.
+    header: Option<Header>,
+    /// Plaintext in `bytes` not yet handed out.
+    plain: Range<usize>,
+}
+
+impl Inbox {
+    /// Whether nothing is held: no partial frame, no plaintext.
+    pub(super) fn is_empty(&self) -> bool {
+        self.bytes.is_empty()
     }
 
-    pub(super) fn drain_into(&mut self, out: &mut [u8]) -> usize {
-        let pending = self.pending_output();
-        let n = pending.len().min(out.len());
-        if let (Some(dst), Some(src)) = (out.get_mut(..n), pending.get(..n)) {
-            dst.copy_from_slice(src);
-        }
-        self.advance_output(n);
-        n
+    /// Whether plaintext is waiting for the caller.
+    pub(super) fn has_plaintext(&self) -> bool {
+        !self.plain.is_empty()
     }
 
-    pub(super) fn take_plaintext(&mut self, out: &mut [u8]) -> usize {
-        let n = self.rx_plain.len().min(out.len());
-        let start = self.rx_plain.start;
-        if let (Some(dst), Some(src)) = (out.get_mut(..n), self.rx.get(start..start + n)) {
-            dst.copy_from_slice(src);
-        }
-        self.rx_plain.start += n;
-        if self.rx_plain.is_empty() {
-            self.rx_plain = 0..0;
-            if !self.rx.is_empty() && self.rx_is_complete_frame() {
-                self.rx.clear();
-            }
-        }
-        n
-    }
-
-    pub(super) fn rx_is_complete_frame(&self) -> bool {
-        matches!(Frame::parse(&self.rx), Ok(Parsed::Complete { .. }))
-    }
-
-    /// Appends input to `rx` until it holds one whole frame. Returns the
-    /// bytes used and whether the frame is complete.
-    pub(super) fn buffer_frame(&mut self, input: &[u8]) -> Result<(usize, bool), Error> {
+    /// Appends input until one whole frame is held. Returns the bytes used
+    /// and the frame's header once it is complete.
+    ///
+    /// # Errors
+    /// The header's [`DecodeError`] (an illegal length for its type).
+    pub(super) fn fill(&mut self, input: &[u8]) -> Result<(usize, Option<Header>), DecodeError> {
         let mut used = 0;
         loop {
-            let needed = if self.rx.len() < HEADER_LEN {
-                HEADER_LEN - self.rx.len()
-            } else {
-                match Frame::parse(&self.rx)? {
-                    Parsed::Complete { .. } => return Ok((used, true)),
-                    Parsed::Incomplete { needed } => needed,
-                }
+            let wanted = match self.header {
+                Some(header) => header.frame_len(),
+                None => HEADER_LEN,
             };
-            let rest = input.get(used..).unwrap_or_default();
-            if rest.is_empty() {
-                return Ok((used, false));
-            }
-            let take = needed.min(rest.len()).min(HEADER_LEN + MAX_BODY_LEN);
-            self.rx
-                .extend_from_slice(rest.get(..take).unwrap_or_default());
+            let missing = wanted.saturating_sub(self.bytes.len());
+            let take = missing.min(input.len() - used);
+            self.bytes
+                .extend_from_slice(input.get(used..used + take).unwrap_or_default());
             used += take;
+            if take < missing {
+                return Ok((used, None));
+            }
+            match self.header {
+                Some(header) => return Ok((used, Some(header))),
+                None => match Header::parse(&self.bytes)? {
+                    Parsed::Complete { value, .. } => self.header = Some(value),
+                    // Cannot happen: the header's three bytes are all in.
+                    Parsed::Incomplete { .. } => return Ok((used, None)),
+                },
+            }
         }
     }
 
-    /// Frees the handshake's buffers once, when the session is established,
-    /// no handshake output is pending and no partial frame is held.
-    pub(super) fn release_handshake_buffers(&mut self) {
-        if self.handshake_buffers
-            && matches!(self.state, super::State::Established(_))
-            && self.pending_output().is_empty()
-            && self.rx.is_empty()
-        {
-            self.handshake_buffers = false;
-            self.rx = Vec::new();
-            self.tx = Vec::new();
-            self.tx_pos = 0;
+    /// Starts a frame from bytes the caller holds whole (a record that must
+    /// be opened in place), replacing nothing: the inbox is empty.
+    pub(super) fn load(&mut self, header: Header, frame: &[u8]) {
+        self.bytes.clear();
+        self.bytes.extend_from_slice(frame);
+        self.header = Some(header);
+    }
+
+    /// The whole frame held (after [`Self::fill`] reported it complete).
+    pub(super) fn frame_mut(&mut self) -> &mut [u8] {
+        &mut self.bytes
+    }
+
+    /// The whole frame held, read-only.
+    pub(super) fn frame(&self) -> &[u8] {
+        &self.bytes
+    }
+
+    /// Keeps the opened record's plaintext, `bytes[range]`, for the caller.
+    pub(super) fn keep_plaintext(&mut self, range: Range<usize>) {
+        if range.is_empty() {
+            self.clear();
+        } else {
+            self.plain = range;
         }
+    }
+
+    /// Copies held plaintext to `out`; the frame is done once all is taken.
+    pub(super) fn take_plaintext(&mut self, out: &mut [u8]) -> usize {
+        let n = self.plain.len().min(out.len());
+        let start = self.plain.start;
+        if let (Some(dst), Some(src)) = (out.get_mut(..n), self.bytes.get(start..start + n)) {
+            dst.copy_from_slice(src);
+        }
+        self.plain.start += n;
+        if n > 0 && self.plain.is_empty() {
+            self.clear();
+        }
+        n
+    }
+
+    /// Drops the frame (keeps the memory for the next one).
+    pub(super) fn clear(&mut self) {
+        self.bytes.clear();
+        self.header = None;
+        self.plain = 0..0;
+    }
+
+    /// Drops the frame and gives the memory back.
+    pub(super) fn release(&mut self) {
+        *self = Self::default();
+    }
+}
+
+/// Bytes for the network, in order, until the caller takes them.
+#[derive(Default)]
+pub(super) struct Outbox {
+    bytes: Vec<u8>,
+    taken: usize,
+}
+
+impl Outbox {
+    /// What is waiting.
+    pub(super) fn pending(&self) -> &[u8] {
+        self.bytes.get(self.taken..).unwrap_or_default()
+    }
+
+    /// Whether nothing is waiting.
+    pub(super) fn is_empty(&self) -> bool {
+        self.taken >= self.bytes.len()
+    }
+
+    /// Marks `n` bytes as taken; once all are, the memory is reused.
+    pub(super) fn advance(&mut self, n: usize) {
+        self.taken = self.taken.saturating_add(n).min(self.bytes.len());
+        if self.taken == self.bytes.len() {
+            self.bytes.clear();
+            self.taken = 0;
+        }
+    }
+
+    /// Lets `write` fill up to `max` new bytes at the end; keeps the number
+    /// it reports, or nothing if it fails.
+    pub(super) fn write_with<E>(
+        &mut self,
+        max: usize,
+        write: impl FnOnce(&mut [u8]) -> Result<usize, E>,
+    ) -> Result<usize, E> {
+        let base = self.bytes.len();
+        self.bytes.resize(base + max, 0);
+        let result = write(self.bytes.get_mut(base..).unwrap_or_default());
+        let kept = match &result {
+            Ok(n) => (*n).min(max),
+            Err(_) => 0,
+        };
+        self.bytes.truncate(base + kept);
+        result
+    }
+
+    /// Gives the memory back (nothing may be pending).
+    pub(super) fn release(&mut self) {
+        *self = Self::default();
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use ossuary_wire::FrameType;
+
+    use super::*;
+
+    #[test]
+    fn inbox_assembles_a_frame_byte_by_byte() {
+        let frame = [FrameType::RESET.0, 0, 1, 7];
+        let mut inbox = Inbox::default();
+        for (i, b) in frame.iter().enumerate() {
+            let (used, header) = inbox.fill(&[*b]).unwrap();
+            assert_eq!(used, 1);
+            assert_eq!(header.is_some(), i == frame.len() - 1);
+        }
+        assert_eq!(inbox.frame(), &frame);
+        // A complete frame takes no more input.
+        assert_eq!(inbox.fill(&[1, 2]).unwrap().0, 0);
+    }
+
+    #[test]
+    fn inbox_refuses_an_illegal_length_at_the_header() {
+        let mut inbox = Inbox::default();
+        assert!(inbox.fill(&[FrameType::RESET.0, 0, 9]).is_err());
+    }
+
+    #[test]
+    fn outbox_keeps_only_what_was_written() {
+        let mut out = Outbox::default();
+        out.write_with(2, |buf| {
+            buf.copy_from_slice(b"ab");
+            Ok::<_, ()>(2)
+        })
+        .unwrap();
+        let n = out.write_with(8, |buf| {
+            buf[..3].copy_from_slice(b"cde");
+            Ok::<_, ()>(3)
+        });
+        assert_eq!(n, Ok(3));
+        assert_eq!(out.write_with(8, |_| Err::<usize, _>(())), Err(()));
+        assert_eq!(out.pending(), b"abcde");
+        out.advance(5);
+        assert!(out.is_empty());
     }
 }

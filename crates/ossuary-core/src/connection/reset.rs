@@ -1,102 +1,95 @@
-//! Failure and re-handshake (PROTOCOL.md §10.4): queue one RESET, then
-//! wait for the peer's before starting over.
+//! Failure and re-handshake (PROTOCOL.md §10.2 to §10.5): queue one RESET,
+//! then, after [`Connection::reset`], skip frames until the peer's RESET
+//! and start over.
 
-use ossuary_handshake::ServerState;
-use ossuary_wire::FrameType;
+use ossuary_wire::RESET_PLAIN_FRAME_LEN;
 
-use super::{Connection, Progress, State};
-use crate::error::Error;
+use super::Connection;
+use super::state::{Failure, State};
+use crate::error::{ApiMisuse, Error};
+use crate::record::SEALED_RESET_FRAME_LEN;
 
 impl Connection {
-    pub(super) fn fail(&mut self, error: Error) {
-        let peer_reset_seen = matches!(error, Error::PeerReset(_));
-        let previous = self.take_state();
-        self.rx.clear();
-        self.rx_plain = 0..0;
-        let closed = matches!(&previous, State::Established(r) if r.sent_close());
-        if !self.reset_sent && !closed {
-            self.reset_sent = true;
-            let reason = error.reset_reason();
-            let mut buf = [0u8; 20];
-            let sealed = match previous {
-                State::Established(mut r) => r.write_reset(reason, &mut buf).ok(),
-                _ => None,
-            };
-            match sealed {
-                Some(n) => self.queue(buf.get(..n).unwrap_or_default()),
-                None => self.queue(&[FrameType::RESET.0, 0, 1, reason.0]),
-            }
-        }
-        self.state = State::Failed {
-            error,
-            peer_reset_seen,
+    /// After an error, starts over with a new handshake on the same stream
+    /// (PROTOCOL.md §10.4): at once if the peer's RESET was seen, otherwise
+    /// once it arrives (skipping the frames before it, within the handshake
+    /// deadline). Allowed `Config::max_resets` times per connection.
+    ///
+    /// # Errors
+    /// [`ApiMisuse::NotFailed`] if the connection has not failed;
+    /// [`Error::ResetLimit`] when no re-handshakes are left;
+    /// [`Error::Entropy`] if a client cannot draw its new CLIENT_HELLO.
+    pub fn reset(&mut self) -> Result<(), Error> {
+        let State::Failed(failure) = &self.state else {
+            return Err(ApiMisuse::NotFailed.into());
         };
-    }
-
-    pub(super) fn become_fresh(&mut self) {
-        self.deadline = None;
-        self.state = if self.role.is_server() {
-            State::Server(ServerState::new())
+        if self.resets_left == 0 {
+            return Err(Error::ResetLimit);
+        }
+        let peer_reset_seen = failure.peer_reset_seen;
+        self.resets_left -= 1;
+        self.inbox.clear();
+        if peer_reset_seen {
+            self.start_over();
         } else {
-            State::Fresh
-        };
-        if !self.role.is_server() {
-            // Errors here (entropy) stick as a failure of the new session.
-            let _ = self.guard(Self::start_if_fresh);
+            self.state = State::AwaitPeerReset {
+                deadline: self.config.clock.now() + self.config.handshake_timeout,
+            };
+        }
+        match &self.state {
+            State::Failed(failure) => Err(failure.error),
+            _ => Ok(()),
         }
     }
 
-    /// In [`State::AwaitPeerReset`]: skips whole frames until the peer's RESET.
-    pub(super) fn discard_until_reset(&mut self, input: &[u8]) -> Result<usize, Error> {
-        let mut consumed = 0;
-        while matches!(self.state, State::AwaitPeerReset) {
-            let Some(rest) = input.get(consumed..).filter(|r| !r.is_empty()) else {
-                break;
-            };
-            let (n, complete) = match self.buffer_frame(rest) {
-                Ok(v) => v,
-                Err(e) => {
-                    // Framing is lost: no later RESET could be found. Final.
-                    self.resets_left = 0;
-                    return self.guard(|_| Err(e));
+    /// Fails with `error`: queues the RESET that reports it (sealed if
+    /// records were flowing, none after this side's CLOSE) and keeps the
+    /// error sticky.
+    pub(super) fn fail(&mut self, error: Error) {
+        let previous = self.take_state();
+        self.inbox.clear();
+        let reason = error.reset_reason();
+        let remote = match previous {
+            State::Established(mut session) => {
+                if !session.records.sent_close() {
+                    let sealed = self.outbox.write_with(SEALED_RESET_FRAME_LEN, |buf| {
+                        session.records.write_reset(reason, buf)
+                    });
+                    if sealed.is_err() {
+                        self.queue_plain_reset(error);
+                    }
                 }
-            };
-            consumed += n;
-            if !complete {
-                break;
+                session.remote
             }
-            let is_reset = self.rx.first() == Some(&FrameType::RESET.0);
-            self.rx.clear();
-            if is_reset {
-                self.become_fresh();
+            _ => {
+                self.queue_plain_reset(error);
+                None
             }
-        }
-        Ok(consumed)
+        };
+        self.state = State::Failed(Failure {
+            error,
+            peer_reset_seen: matches!(error, Error::PeerReset(_)),
+            remote,
+        });
     }
-}
 
-/// An error met after a call made progress: report the progress now; the
-/// failure is sticky, so the next call returns it.
-pub(super) fn deferred<P: MadeProgress>(error: Error, progress: P) -> Result<P, Error> {
-    if progress.any() {
-        Ok(progress)
-    } else {
-        Err(error)
+    /// Starts the new handshake of a re-handshake.
+    pub(super) fn start_over(&mut self) {
+        self.state = match self.fresh_state() {
+            Ok(state) => state,
+            Err(error) => State::Failed(Failure {
+                error,
+                peer_reset_seen: false,
+                remote: None,
+            }),
+        };
     }
-}
 
-pub(super) trait MadeProgress {
-    fn any(&self) -> bool;
-}
-
-impl MadeProgress for usize {
-    fn any(&self) -> bool {
-        *self > 0
-    }
-}
-
-impl MadeProgress for Progress {
-    fn any(&self) -> bool {
-        self.consumed > 0 || self.produced > 0
+    fn queue_plain_reset(&mut self, error: Error) {
+        let reason = error.reset_reason();
+        // Cannot fail: the room asked for is exactly the frame.
+        let _ = self
+            .outbox
+            .write_with(RESET_PLAIN_FRAME_LEN, |buf| reason.encode(buf));
     }
 }

@@ -1,0 +1,97 @@
+//! The zero-copy record API: seal and open whole frames in the caller's
+//! buffer. Allocates nothing.
+
+use super::Connection;
+use super::state::State;
+use crate::error::{ApiMisuse, Error};
+use crate::record::{Opened, RECORD_OVERHEAD};
+
+impl Connection {
+    /// Seals `buf[3..3 + len]` as one DATA record in place, writing its
+    /// header and tag; returns the frame length (`len + 19`). Pass 19 more
+    /// bytes than that so an automatic key update can follow the record
+    /// (it is then included in the returned length). Allocates nothing.
+    ///
+    /// # Errors
+    /// [`Error::BufferTooSmall`] if `buf` cannot hold `len + 19` bytes;
+    /// [`ApiMisuse::BufferedData`] if buffered output is pending;
+    /// [`ApiMisuse::HandshakeNotDone`]; [`Error::Closed`].
+    #[inline]
+    pub fn seal_in_place(&mut self, buf: &mut [u8], len: usize) -> Result<usize, Error> {
+        // The DATA fast path inlines into the caller (docs/PERFORMANCE.md,
+        // "Record path"); everything else, errors included, goes through
+        // `seal_in_place_general`.
+        if self.outbox.is_empty()
+            && len <= self.config.max_plaintext()
+            && let State::Established(session) = &mut self.state
+            && let Some(sealed) = session.records.seal_data_fast(buf, len)
+        {
+            return sealed.map_err(|e| self.record_failed(e));
+        }
+        self.seal_in_place_general(buf, len)
+    }
+
+    /// [`Self::seal_in_place`] for every state and size.
+    #[inline(never)]
+    fn seal_in_place_general(&mut self, buf: &mut [u8], len: usize) -> Result<usize, Error> {
+        let max = self.config.max_plaintext();
+        let buffered = !self.outbox.is_empty();
+        let State::Established(session) = &mut self.state else {
+            self.check_established()?;
+            return Err(ApiMisuse::HandshakeNotDone.into());
+        };
+        if buffered {
+            return Err(ApiMisuse::BufferedData.into());
+        }
+        if len > max || buf.len() < len + RECORD_OVERHEAD {
+            return Err(Error::BufferTooSmall {
+                needed: len.min(max) + RECORD_OVERHEAD,
+            });
+        }
+        session
+            .records
+            .seal_data(buf, len)
+            .map_err(|e| self.record_failed(e))
+    }
+
+    /// Opens one whole frame in place. Application data is
+    /// `frame[range]` of [`Opened::Data`]. Allocates nothing.
+    ///
+    /// # Errors
+    /// [`ApiMisuse::BufferedData`] if a partial frame is buffered inside;
+    /// [`Error::BadRecord`], [`Error::PeerReset`] and the other record
+    /// errors (sticky).
+    #[inline]
+    pub fn open_in_place(&mut self, frame: &mut [u8]) -> Result<Opened, Error> {
+        // The DATA fast path inlines into the caller, so the result need not
+        // go through memory (docs/PERFORMANCE.md, "Record path"); everything
+        // else, errors included, goes through `open_in_place_general`.
+        if self.inbox.is_empty()
+            && let State::Established(session) = &mut self.state
+            && let Some(opened) = session.records.open_data(frame)
+        {
+            return match opened {
+                Ok(range) => Ok(Opened::Data(range)),
+                Err(e) => Err(self.record_failed(e)),
+            };
+        }
+        self.open_in_place_general(frame)
+    }
+
+    /// [`Self::open_in_place`] for every frame and state.
+    #[inline(never)]
+    fn open_in_place_general(&mut self, frame: &mut [u8]) -> Result<Opened, Error> {
+        let buffered = !self.inbox.is_empty();
+        let State::Established(session) = &mut self.state else {
+            self.check_established()?;
+            return Err(ApiMisuse::HandshakeNotDone.into());
+        };
+        if buffered {
+            return Err(ApiMisuse::BufferedData.into());
+        }
+        session
+            .records
+            .open(frame)
+            .map_err(|e| self.record_failed(e))
+    }
+}
