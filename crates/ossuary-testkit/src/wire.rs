@@ -49,6 +49,9 @@ pub fn wire_frame(data: &[u8]) {
 }
 
 /// [`Frame::parse`] with its invariants asserted (see [`wire_frame`]).
+///
+/// # Errors
+/// Exactly those of [`Frame::parse`], which it returns unchanged.
 pub fn checked_parse(input: &[u8]) -> Result<Parsed<Frame<'_>>, DecodeError> {
     let result = Frame::parse(input);
     match &result {
