@@ -1,8 +1,8 @@
 //! The server state machine fed a client's bytes (honest, mutated or raw):
-//! `ossuary_handshake::fuzzing::responder`.
+//! `ossuary_testkit::handshake::responder`.
 #![no_main]
 
 use libfuzzer_sys::fuzz_target;
-use ossuary_handshake::fuzzing::{ResponderInput, responder};
+use ossuary_testkit::handshake::{ResponderInput, responder};
 
 fuzz_target!(|input: ResponderInput| responder(&input));

@@ -1,6 +1,9 @@
 //! `cargo xtask tidy`: repository-wide checks that the compiler and clippy do not make.
 //!
 //! 1. The dependency table (STYLE rule 1): each crate names only the allowed crates of ours.
+//!    The test-only crates (`ossuary-testkit`) say `publish = false`, and no crate has one as
+//!    a normal or build dependency except those the table allows (the bench); the libraries
+//!    use it only as a dev-dependency.
 //! 2. Only `crates/ossuary-ffi` contains the `unsafe` keyword (STYLE rule 4).
 //! 3. Every other crate root starts with `#![forbid(unsafe_code)]`.
 //! 4. No `dbg!(`, `todo!(` or `unimplemented!(` in `crates/*/src`.
@@ -27,12 +30,26 @@ const DEPENDENCY_TABLE: &[(&str, &[&str])] = &[
             "ossuary-crypto",
             "ossuary-wire",
             "ossuary-handshake",
+            "ossuary-testkit",
+        ],
+    ),
+    // Test machinery: may use every library crate; only a dev-dependency of theirs.
+    (
+        "ossuary-testkit",
+        &[
+            "ossuary-wire",
+            "ossuary-crypto",
+            "ossuary-handshake",
+            "ossuary-core",
         ],
     ),
     ("ossuary-ffi", &["ossuary-core"]),
     ("ossuary-cli", &["ossuary-core"]),
     ("xtask", &[]),
 ];
+
+/// Crates that exist only for tests, fuzzing and benchmarks: never published.
+const TEST_ONLY: &[&str] = &["ossuary-testkit"];
 
 /// The one crate directory allowed to contain `unsafe`.
 const UNSAFE_ALLOWED_DIR: &str = "ossuary-ffi";
@@ -74,6 +91,11 @@ pub(crate) fn check(root: &Path) -> Result<Vec<String>> {
             problems.push(format!("{shown}: no [package] name"));
             continue;
         };
+        if TEST_ONLY.contains(&name.as_str()) && manifest.publish.as_deref() != Some("false") {
+            problems.push(format!(
+                "{shown}: test-only crate `{name}` must say `publish = false`"
+            ));
+        }
         let Some((_, allowed)) = DEPENDENCY_TABLE.iter().find(|(n, _)| *n == name) else {
             problems.push(format!(
                 "{shown}: crate `{name}` is not in the dependency table in xtask/src/tidy.rs"
@@ -156,6 +178,8 @@ pub(crate) fn check(root: &Path) -> Result<Vec<String>> {
 struct Manifest {
     /// `[package] name`.
     name: Option<String>,
+    /// `[package] publish`, as written (`false`, or a registry list).
+    publish: Option<String>,
     /// Real package names of normal and build dependencies (renames resolved).
     deps: Vec<String>,
 }
@@ -192,6 +216,8 @@ fn parse_manifest(text: &str) -> Manifest {
         let (key, value) = (key.trim(), value.trim());
         if section == "package" && key == "name" {
             manifest.name = Some(unquote(value).to_owned());
+        } else if section == "package" && key == "publish" {
+            manifest.publish = Some(value.to_owned());
         } else if is_dep_section(&section) {
             let name = unquote(key.split('.').next().unwrap_or(key));
             let real = inline_package(value).unwrap_or(name);
@@ -396,6 +422,17 @@ mod tests {
             "[package]\nname = \"ossuary-extra\"\n",
         )?;
         write("crates/extra/src/main.rs", forbid)?;
+        write(
+            "crates/testkit/Cargo.toml",
+            "[package]\nname = \"ossuary-testkit\"\n[dependencies]\nossuary-wire.workspace = true\n",
+        )?;
+        write("crates/testkit/src/lib.rs", forbid)?;
+        write(
+            "crates/handshake/Cargo.toml",
+            "[package]\nname = \"ossuary-handshake\"\n[dependencies]\nossuary-testkit.workspace = true\n\
+             [dev-dependencies]\nossuary-testkit.workspace = true\n",
+        )?;
+        write("crates/handshake/src/lib.rs", forbid)?;
         let problems = check(&root);
         std::fs::remove_dir_all(&root)?;
         let problems = match problems {
@@ -409,6 +446,10 @@ mod tests {
             format!("crates/crypto/src/lib.rs:1: `{UNSAFE}` outside crates/ossuary-ffi"),
             "crates/crypto/src/lib.rs: missing `#![forbid(unsafe_code)]`".to_owned(),
             "crates/wire/src/lib.rs:2: `dbg!(` left in".to_owned(),
+            "crates/testkit/Cargo.toml: test-only crate `ossuary-testkit` must say `publish = false`"
+                .to_owned(),
+            "crates/handshake/Cargo.toml: `ossuary-handshake` may not depend on `ossuary-testkit`"
+                .to_owned(),
         ];
         for e in &expected {
             assert!(

@@ -3,8 +3,9 @@
 
 mod common;
 
-use common::{array, field, vectors};
+use common::{field, vectors};
 use ossuary_crypto::{Error, PublicKey, SecretKey, Signer};
+use ossuary_testkit::bytes::array;
 
 #[test]
 fn tests_1_to_3_sign_and_verify() {

@@ -4,8 +4,9 @@
 
 mod common;
 
-use common::{array, field, record_keys, vectors};
+use common::{field, record_keys, vectors};
 use ossuary_crypto::{Error, RecordOpener, RecordSealer};
+use ossuary_testkit::bytes::array;
 use serde_json::Value;
 
 fn check_record(rec: &Value, sealer: &mut RecordSealer, opener: &mut RecordOpener) {
@@ -88,7 +89,9 @@ mod hazmat {
     use ossuary_crypto::{EphemeralSecret, HandshakeSecret, hazmat};
     use serde_json::Value;
 
-    use super::common::{array, field, vectors};
+    use ossuary_testkit::bytes::array;
+
+    use super::common::{field, vectors};
 
     fn handshake_secret(v: &Value) -> HandshakeSecret {
         let client = EphemeralSecret::from_bytes_for_testing_only(array(&field(

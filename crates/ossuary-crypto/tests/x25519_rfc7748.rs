@@ -2,8 +2,10 @@
 
 mod common;
 
-use common::{array, ephemeral, field, vectors};
+use common::{ephemeral, field, vectors};
 use ossuary_crypto::Error;
+use ossuary_testkit::bytes::array;
+use ossuary_testkit::x25519::low_order_points;
 
 /// §6.1: the public keys of Alice and Bob, through `EphemeralSecret::generate`
 /// with an RNG that returns the RFC's private keys.
@@ -39,21 +41,31 @@ fn section_6_1_exchange_succeeds() {
     );
 }
 
+/// Every small-order point (and its non-canonical aliases) gives the
+/// all-zero output, which is refused (RFC 7748 §6.1).
 #[test]
-fn low_order_point_is_rejected() {
+fn low_order_points_are_rejected() {
     let v = vectors("rfc7748_x25519.json");
-    let alice = ephemeral(&array(&field(&v["section_6_1"], "alice_private")));
-    assert_eq!(
-        alice.diffie_hellman(&[0; 32]).map(|_| ()),
-        Err(Error::NonContributory)
-    );
+    let alice_private: [u8; 32] = array(&field(&v["section_6_1"], "alice_private"));
+    let points = low_order_points();
+    assert_eq!(points.len(), 14);
+    for point in points {
+        let alice = ephemeral(&alice_private);
+        assert_eq!(
+            alice.diffie_hellman(&point).map(|_| ()),
+            Err(Error::NonContributory),
+            "{point:02x?}"
+        );
+    }
 }
 
 #[cfg(feature = "hazmat")]
 mod hazmat {
     use ossuary_crypto::EphemeralSecret;
 
-    use super::common::{array, field, vectors};
+    use ossuary_testkit::bytes::array;
+
+    use super::common::{field, vectors};
 
     fn x25519(scalar: [u8; 32], u: &[u8; 32]) -> [u8; 32] {
         EphemeralSecret::from_bytes_for_testing_only(scalar)

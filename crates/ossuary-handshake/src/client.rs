@@ -371,7 +371,8 @@ mod tests {
     use std::string::String;
     use std::vec::Vec;
 
-    use ossuary_crypto::{PresetRng, SecretKey};
+    use ossuary_crypto::SecretKey;
+    use ossuary_testkit::PresetRng;
     use ossuary_wire::Parsed;
 
     use super::*;

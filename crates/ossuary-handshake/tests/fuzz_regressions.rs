@@ -3,7 +3,9 @@
 //!
 //! - every crash the fuzzer ever found, kept in
 //!   `tests/fuzz-regressions/<target>/`, replayed through the same fuzz
-//!   function (`ossuary_handshake::fuzzing::{initiator,responder}_bytes`);
+//!   function (`ossuary_testkit::handshake::{initiator,responder}_bytes`);
+//!   a target gets its replay test with its first crash file
+//!   (`handshake_responder` has none yet);
 //! - the committed seed corpora `fuzz/corpus/<target>/`, replayed too;
 //! - those corpora rebuilt from `docs/vectors/*.json` and compared with the
 //!   committed files (`OSSUARY_BLESS=1` rewrites them), after checking that
@@ -11,15 +13,12 @@
 
 use std::path::{Path, PathBuf};
 
-use ossuary_handshake::fuzzing::{
+use ossuary_testkit::handshake::{
     InitiatorInput, ResponderInput, honest, initiator_bytes, responder_bytes,
 };
-use ossuary_wire::fuzzing::{Mutation, Piece, check_seeds, replay_dir};
-use serde_json::Value;
-
-fn repo() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("../..")
-}
+use ossuary_testkit::input::{Mutation, Piece};
+use ossuary_testkit::replay::{check_seeds, corpus_dir, replay_dir};
+use ossuary_testkit::vectors::HandshakeVectors;
 
 fn regressions(target: &str) -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR"))
@@ -27,46 +26,38 @@ fn regressions(target: &str) -> PathBuf {
         .join(target)
 }
 
-fn corpus(target: &str) -> PathBuf {
-    repo().join("fuzz/corpus").join(target)
-}
-
 #[test]
 fn handshake_initiator_regressions() {
-    replay_dir(&regressions("handshake_initiator"), initiator_bytes);
-}
-
-#[test]
-fn handshake_responder_regressions() {
-    replay_dir(&regressions("handshake_responder"), responder_bytes);
+    let n = replay_dir(&regressions("handshake_initiator"), initiator_bytes);
+    assert!(n >= 1, "{n} inputs replayed");
 }
 
 #[test]
 fn handshake_initiator_seed_corpus_replays() {
-    let n = replay_dir(&corpus("handshake_initiator"), initiator_bytes);
-    assert!(n >= initiator_seeds().len());
+    let n = replay_dir(&corpus_dir("handshake_initiator"), initiator_bytes);
+    assert!(n >= initiator_seeds().len(), "{n} inputs replayed");
 }
 
 #[test]
 fn handshake_responder_seed_corpus_replays() {
-    let n = replay_dir(&corpus("handshake_responder"), responder_bytes);
-    assert!(n >= responder_seeds().len());
+    let n = replay_dir(&corpus_dir("handshake_responder"), responder_bytes);
+    assert!(n >= responder_seeds().len(), "{n} inputs replayed");
 }
 
 #[test]
 fn handshake_initiator_seed_corpus_matches_the_vectors() {
-    check_seeds(&corpus("handshake_initiator"), &initiator_seeds());
+    check_seeds(&corpus_dir("handshake_initiator"), &initiator_seeds());
 }
 
 #[test]
 fn handshake_responder_seed_corpus_matches_the_vectors() {
-    check_seeds(&corpus("handshake_responder"), &responder_seeds());
+    check_seeds(&corpus_dir("handshake_responder"), &responder_seeds());
 }
 
 /// The fuzz functions' honest handshakes are the vector files' handshakes.
 #[test]
 fn fixed_parties_send_the_vector_messages() {
-    for v in [Vectors::load("mutual"), Vectors::load("anonymous")] {
+    for v in HandshakeVectors::all() {
         let h = honest(v.mutual, v.mutual);
         assert_eq!(h.client_hello, v.client_hello, "{}", v.name);
         assert_eq!(h.server_hello, v.server_hello, "{}", v.name);
@@ -74,57 +65,11 @@ fn fixed_parties_send_the_vector_messages() {
     }
 }
 
-/// The messages and records of one vector file.
-struct Vectors {
-    name: &'static str,
-    /// The mutual file (client identity, authenticating server).
-    mutual: bool,
-    client_hello: Vec<u8>,
-    server_hello: Vec<u8>,
-    client_auth: Vec<u8>,
-    client_records: Vec<Vec<u8>>,
-    server_records: Vec<Vec<u8>>,
-}
-
-impl Vectors {
-    fn load(name: &'static str) -> Self {
-        let path = repo().join(format!("docs/vectors/handshake-{name}.json"));
-        let text = std::fs::read_to_string(&path).expect("vector file");
-        let v: Value = serde_json::from_str(&text).expect("vector JSON");
-        let records = |dir: &str| -> Vec<Vec<u8>> {
-            v["records"]
-                .as_array()
-                .expect("records")
-                .iter()
-                .filter(|r| r["direction"] == dir)
-                .map(|r| hex(&r["frame"]))
-                .collect()
-        };
-        Self {
-            name,
-            mutual: name == "mutual",
-            client_hello: hex(&v["messages"]["client_hello"]),
-            server_hello: hex(&v["messages"]["server_hello"]),
-            client_auth: hex(&v["messages"]["client_auth"]),
-            client_records: records("client_to_server"),
-            server_records: records("server_to_client"),
-        }
-    }
-}
-
-fn hex(v: &Value) -> Vec<u8> {
-    let s = v.as_str().expect("a hex string");
-    (0..s.len())
-        .step_by(2)
-        .map(|i| u8::from_str_radix(&s[i..i + 2], 16).expect("hex"))
-        .collect()
-}
-
 const RESET_PLAIN: [u8; 4] = [0x20, 0x00, 0x01, 0x03];
 
 fn initiator_seeds() -> Vec<(String, Vec<u8>)> {
     let mut seeds = Vec::new();
-    for v in [Vectors::load("mutual"), Vectors::load("anonymous")] {
+    for v in HandshakeVectors::all() {
         let base = InitiatorInput {
             client_identity: v.mutual,
             require_auth: v.mutual,
@@ -136,7 +81,7 @@ fn initiator_seeds() -> Vec<(String, Vec<u8>)> {
         let mut with_records = base.clone();
         with_records
             .pieces
-            .extend(v.server_records.iter().cloned().map(Piece::Raw));
+            .extend(v.records_from(false).into_iter().map(Piece::Raw));
         let cases = [
             ("pinned", base.clone()),
             (
@@ -200,7 +145,7 @@ fn initiator_seeds() -> Vec<(String, Vec<u8>)> {
 
 fn responder_seeds() -> Vec<(String, Vec<u8>)> {
     let mut seeds = Vec::new();
-    for v in [Vectors::load("mutual"), Vectors::load("anonymous")] {
+    for v in HandshakeVectors::all() {
         let base = ResponderInput {
             client_identity: v.mutual,
             require_auth: v.mutual,
@@ -214,7 +159,7 @@ fn responder_seeds() -> Vec<(String, Vec<u8>)> {
         let mut with_records = base.clone();
         with_records
             .pieces
-            .extend(v.client_records.iter().cloned().map(Piece::Raw));
+            .extend(v.records_from(true).into_iter().map(Piece::Raw));
         let cases = [
             ("accept", base.clone()),
             (

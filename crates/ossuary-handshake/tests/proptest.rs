@@ -7,10 +7,12 @@ mod common;
 use std::sync::OnceLock;
 
 use common::*;
-use ossuary_crypto::PresetRng;
 use ossuary_handshake::{
     ClientConfig, ClientState, Error, ExpectServerHello, PeerMisbehaved, ServerConfig, ServerState,
 };
+use ossuary_testkit::PresetRng;
+use ossuary_testkit::x25519::is_low_order;
+use ossuary_testkit::x25519::low_order_points;
 use ossuary_wire::{
     CLIENT_AUTH_ANON_FRAME_LEN, CLIENT_AUTH_IDENTITY_FRAME_LEN, CLIENT_HELLO_FRAME_LEN,
     ClientHello, DecodeError, Frame, FrameType, SERVER_HELLO_FRAME_LEN, ServerHello,
@@ -76,10 +78,6 @@ fn body() -> impl Strategy<Value = Vec<u8>> {
                 b
             }),
     ]
-}
-
-fn is_low_order(point: &[u8; 32]) -> bool {
-    low_order_points().contains(point)
 }
 
 // ---------------------------------------------------------------------------

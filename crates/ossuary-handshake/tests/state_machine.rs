@@ -4,11 +4,12 @@
 mod common;
 
 use common::*;
-use ossuary_crypto::{PresetRng, PublicKey, SecretKey, Transcript};
+use ossuary_crypto::{PublicKey, SecretKey, Transcript};
 use ossuary_handshake::{
     ClientConfig, ClientState, Error, ExpectClientHello, ExpectServerHello, ServerConfig,
     ServerState,
 };
+use ossuary_testkit::PresetRng;
 use ossuary_wire::{
     CLIENT_AUTH_ANON_FRAME_LEN, CLIENT_AUTH_IDENTITY_FRAME_LEN, Frame, FrameType, ResetReason,
 };

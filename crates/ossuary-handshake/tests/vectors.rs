@@ -8,6 +8,7 @@ use std::cell::Cell;
 use common::*;
 use ossuary_crypto::{PublicKey, SecretKey, Signer};
 use ossuary_handshake::{ClientConfig, ServerConfig};
+use ossuary_testkit::hex;
 use serde_json::Value;
 
 fn load(name: &str) -> Value {

@@ -2,23 +2,9 @@
 
 #![allow(dead_code, unreachable_pub)]
 
-use ossuary_crypto::{
-    EphemeralSecret, HandshakeSecret, PresetRng, RecordOpener, RecordSealer, Role,
-};
+use ossuary_crypto::{EphemeralSecret, HandshakeSecret, RecordOpener, RecordSealer, Role};
+use ossuary_testkit::{PresetRng, hex};
 use serde_json::Value;
-
-/// Decodes lowercase or uppercase hex.
-pub fn hex(s: &str) -> Vec<u8> {
-    assert!(s.len().is_multiple_of(2), "odd hex length: {s}");
-    (0..s.len())
-        .step_by(2)
-        .map(|i| u8::from_str_radix(&s[i..i + 2], 16).expect("hex digit"))
-        .collect()
-}
-
-pub fn array<const N: usize>(bytes: &[u8]) -> [u8; N] {
-    bytes.try_into().expect("length")
-}
 
 /// Reads a vector file from `tests/vectors/`.
 pub fn vectors(name: &str) -> Value {

@@ -10,30 +10,23 @@
 #![allow(dead_code, unreachable_pub)]
 
 use ossuary_crypto::{
-    EphemeralSecret, HandshakeKeys, HandshakeSecret, PresetRng, PublicKey, SecretKey, Signer,
-    Transcript,
+    EphemeralSecret, HandshakeKeys, HandshakeSecret, PublicKey, SecretKey, Signer, Transcript,
 };
-use ossuary_handshake::{ClientConfig, ClientState, Error, Established, ServerConfig, ServerState};
+use ossuary_handshake::{
+    ClientConfig, ClientState, Error, Established, PeerMisbehaved, ServerConfig, ServerState,
+};
+use ossuary_testkit::PresetRng;
+use ossuary_testkit::bytes::pattern;
+pub use ossuary_testkit::wire::frame;
 use ossuary_wire::{
     CLIENT_AUTH_ANON_FRAME_LEN, CLIENT_AUTH_IDENTITY_FRAME_LEN, CLIENT_HELLO_FRAME_LEN, Frame,
-    FrameType, HEADER_LEN, Header, Parsed, SERVER_HELLO_CLEAR_LEN, SERVER_HELLO_FRAME_LEN,
+    FrameType, HEADER_LEN, Header, SERVER_HELLO_CLEAR_LEN, SERVER_HELLO_FRAME_LEN,
 };
 
 /// The role label of the server's transcript signature (PROTOCOL.md §5.1).
 pub const SERVER_LABEL: &[u8] = b"ossuary v1 server signature";
 /// The role label of the client's transcript signature (PROTOCOL.md §5.1).
 pub const CLIENT_LABEL: &[u8] = b"ossuary v1 client signature";
-
-/// A fixed, non-trivial byte pattern.
-pub const fn pattern<const N: usize>(seed: u8) -> [u8; N] {
-    let mut out = [0u8; N];
-    let mut i = 0;
-    while i < N {
-        out[i] = seed.wrapping_add((i as u8).wrapping_mul(37)) ^ 0x5c;
-        i += 1;
-    }
-    out
-}
 
 /// The client's randomness: 32 bytes of ephemeral secret, then 32 of random.
 pub const CLIENT_RNG: [u8; 64] = pattern(0x01);
@@ -60,56 +53,6 @@ pub fn client_identity() -> SecretKey {
 /// A third party: neither the server nor an authorized client.
 pub fn stranger_identity() -> SecretKey {
     SecretKey::from_bytes(&pattern(0x30))
-}
-
-/// Decodes hex (test data only).
-pub fn hex(s: &str) -> Vec<u8> {
-    assert!(s.len().is_multiple_of(2), "odd hex length: {s}");
-    (0..s.len())
-        .step_by(2)
-        .map(|i| u8::from_str_radix(&s[i..i + 2], 16).unwrap())
-        .collect()
-}
-
-pub fn to_hex(bytes: &[u8]) -> String {
-    bytes.iter().map(|b| format!("{b:02x}")).collect()
-}
-
-/// X25519 public keys of small order (and their non-canonical aliases, with and
-/// without the ignored top bit): every one gives an all-zero shared secret.
-pub fn low_order_points() -> Vec<[u8; 32]> {
-    let canonical = [
-        // 0 and 1
-        "0000000000000000000000000000000000000000000000000000000000000000",
-        "0100000000000000000000000000000000000000000000000000000000000000",
-        // the two points of order 8
-        "e0eb7a7c3b41b8ae1656e3faf19fc46ada098deb9c32b1fd866205165f49b800",
-        "5f9c95bca3508c24b1d0b1559c83ef5b04445cc4581c8e86d8224eddd09f1157",
-        // p - 1 (order 2), p (= 0), p + 1 (= 1)
-        "ecffffffffffffffffffffffffffffffffffffffffffffffffffffffffffff7f",
-        "edffffffffffffffffffffffffffffffffffffffffffffffffffffffffffff7f",
-        "eeffffffffffffffffffffffffffffffffffffffffffffffffffffffffffff7f",
-    ];
-    let mut out = Vec::new();
-    for h in canonical {
-        let p: [u8; 32] = hex(h).try_into().unwrap();
-        out.push(p);
-        let mut top = p;
-        top[31] ^= 0x80;
-        out.push(top);
-    }
-    out
-}
-
-/// Parses exactly one complete frame from `bytes`.
-pub fn frame(bytes: &[u8]) -> Frame<'_> {
-    match Frame::parse(bytes) {
-        Ok(Parsed::Complete { value, consumed }) => {
-            assert_eq!(consumed, bytes.len(), "trailing bytes after the frame");
-            value
-        }
-        other => panic!("not one complete frame: {other:?}"),
-    }
 }
 
 /// A frame around `body` with a consistent header, bypassing the length rules
@@ -512,4 +455,98 @@ impl Signer for FailingSigner {
     fn sign(&self, _msg: &[u8]) -> Result<[u8; 64], ossuary_crypto::Error> {
         Err(ossuary_crypto::Error::Signer)
     }
+}
+
+// ---------------------------------------------------------------------------
+// The attacker's view (tampering.rs, signatures.rs)
+// ---------------------------------------------------------------------------
+
+pub const DECRYPT: Error = Error::PeerMisbehaved(PeerMisbehaved::HandshakeDecryptFailed);
+pub const NON_CONTRIBUTORY: Error = Error::PeerMisbehaved(PeerMisbehaved::NonContributoryKeyShare);
+pub const BAD_SERVER_SIG: Error = Error::PeerMisbehaved(PeerMisbehaved::BadServerSignature);
+pub const BAD_CLIENT_SIG: Error = Error::PeerMisbehaved(PeerMisbehaved::BadClientSignature);
+pub const INVALID_KEY: Error = Error::PeerMisbehaved(PeerMisbehaved::InvalidIdentityKey);
+
+/// Feeds `server_hello` to a fresh client started from `CLIENT_RNG`; checks that
+/// nothing is written when it fails.
+pub fn client_receives(
+    client: &ClientConfig<'_>,
+    server_hello: &[u8],
+) -> Result<ClientState, Error> {
+    let (c, _) = start_client(&CLIENT_RNG);
+    let mut out = [0u8; 256];
+    let result = c.handle(&frame(server_hello), client, &mut out);
+    if result.is_err() {
+        assert_eq!(out, [0u8; 256], "nothing written on error");
+    }
+    result.map(|(state, _)| state)
+}
+
+/// Feeds `client_auth` to a server that answered `client_hello`.
+pub fn server_receives(
+    server: &ServerConfig<'_>,
+    client_hello: &[u8],
+    client_auth: &[u8],
+) -> Result<ServerState, Error> {
+    let (s, _) = answer_client_hello(server, &SERVER_RNG, client_hello).unwrap();
+    s.handle(
+        &frame(client_auth),
+        server,
+        &mut PresetRng::new(&[]),
+        &mut [],
+    )
+    .map(|(state, _)| state)
+}
+
+/// The client of the mutual session: identity, trusts the server.
+pub struct MutualClient {
+    key: SecretKey,
+    trusted: [ossuary_crypto::PublicKey; 1],
+}
+
+impl MutualClient {
+    pub fn new() -> Self {
+        Self {
+            key: client_identity(),
+            trusted: [server_identity().public_key()],
+        }
+    }
+
+    pub fn config(&self) -> ClientConfig<'_> {
+        ClientConfig::new(Some(&self.key), &self.trusted)
+    }
+}
+
+/// The server of the mutual session: authenticating, the client authorized.
+pub struct MutualServer {
+    signer: CachedSigner,
+    authorized: [ossuary_crypto::PublicKey; 1],
+}
+
+impl MutualServer {
+    pub fn new() -> Self {
+        Self {
+            signer: CachedSigner::new(server_identity()),
+            authorized: [client_identity().public_key()],
+        }
+    }
+
+    pub fn config(&self) -> ServerConfig<'_> {
+        ServerConfig::new(&self.signer, true, &self.authorized)
+    }
+}
+
+pub fn honest_server_sig(ths: &[u8; 32]) -> [u8; 64] {
+    sign_transcript(&server_identity(), SERVER_LABEL, ths)
+}
+
+pub fn honest_client_sig(thc: &[u8; 32]) -> [u8; 64] {
+    sign_transcript(&client_identity(), CLIENT_LABEL, thc)
+}
+
+/// Produces a signature from the correct transcript hash.
+pub type SignFn<'a> = Box<dyn Fn(&[u8; 32]) -> [u8; 64] + 'a>;
+
+pub fn e_c_sk() -> [u8; 32] {
+    client_ephemeral_secret(&CLIENT_RNG)
 }
