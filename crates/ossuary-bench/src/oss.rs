@@ -112,14 +112,14 @@ pub(crate) fn new_pair(
                 )?,
                 Mode::Anonymous => Connection::new(Role::Client, Config::default())?,
             };
-            client.add_authorized_key(PublicKey::try_from(keys.server.public.as_bytes())?);
+            client.add_authorized_key(PublicKey::try_from(&keys.server.public.as_bytes()[..])?);
             let mut server = Connection::with_identity(
                 server_role,
                 Config::default(),
                 Box::new(SecretKey::try_from(&keys.server.secret[..])?),
             )?;
             if mode == Mode::Mutual {
-                server.add_authorized_key(PublicKey::try_from(keys.client.public.as_bytes())?);
+                server.add_authorized_key(PublicKey::try_from(&keys.client.public.as_bytes()[..])?);
             }
             (client, server)
         }
