@@ -27,42 +27,6 @@ pub(crate) const CLIENT_LABEL: &[u8] = b"ossuary v1 client signature";
 /// Length of the SERVER_HELLO clear part `M2clear` (PROTOCOL.md §4).
 pub(crate) const M2_CLEAR: usize = 37;
 
-/// X25519 public keys of small order and their non-canonical aliases (with
-/// and without the ignored top bit): every one gives an all-zero shared
-/// secret. The same list as `ossuary-handshake/tests/common/mod.rs`.
-pub(crate) fn low_order_points() -> Vec<[u8; 32]> {
-    let canonical = [
-        // 0 and 1
-        "0000000000000000000000000000000000000000000000000000000000000000",
-        "0100000000000000000000000000000000000000000000000000000000000000",
-        // the two points of order 8
-        "e0eb7a7c3b41b8ae1656e3faf19fc46ada098deb9c32b1fd866205165f49b800",
-        "5f9c95bca3508c24b1d0b1559c83ef5b04445cc4581c8e86d8224eddd09f1157",
-        // p - 1 (order 2), p (= 0), p + 1 (= 1)
-        "ecffffffffffffffffffffffffffffffffffffffffffffffffffffffffffff7f",
-        "edffffffffffffffffffffffffffffffffffffffffffffffffffffffffffff7f",
-        "eeffffffffffffffffffffffffffffffffffffffffffffffffffffffffffff7f",
-    ];
-    let mut out = Vec::new();
-    for h in canonical {
-        let p: [u8; 32] = hex(h).try_into().unwrap();
-        out.push(p);
-        let mut top = p;
-        top[31] ^= 0x80;
-        out.push(top);
-    }
-    out
-}
-
-/// Decodes hex (test data only).
-pub(crate) fn hex(s: &str) -> Vec<u8> {
-    assert!(s.len().is_multiple_of(2), "odd hex length: {s}");
-    (0..s.len())
-        .step_by(2)
-        .map(|i| u8::from_str_radix(&s[i..i + 2], 16).unwrap())
-        .collect()
-}
-
 /// SHA-256 of the concatenation of `parts` (a transcript snapshot).
 pub(crate) fn transcript_hash(parts: &[&[u8]]) -> [u8; 32] {
     let mut t = Transcript::new();
@@ -75,7 +39,9 @@ pub(crate) fn transcript_hash(parts: &[&[u8]]) -> [u8; 32] {
 /// The X25519 public key of a 32-byte ephemeral secret, drawn as the
 /// library draws it.
 pub(crate) fn x25519_public(secret: &[u8; 32]) -> [u8; 32] {
-    EphemeralSecret::generate(&mut PresetRng::new(secret)).public_key()
+    EphemeralSecret::generate(&mut PresetRng::new(secret))
+        .expect("preset randomness")
+        .public_key()
 }
 
 /// Which ephemeral secret of a session someone knows.
@@ -98,6 +64,7 @@ impl Knows {
         };
         let peer: [u8; 32] = peer.try_into().unwrap();
         let shared = EphemeralSecret::generate(&mut PresetRng::new(secret))
+            .expect("preset randomness")
             .diffie_hellman(&peer)
             .expect("a contributory key share");
         let th2 = transcript_hash(&[client_hello, &server_clear[..M2_CLEAR]]);

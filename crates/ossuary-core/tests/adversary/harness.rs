@@ -15,6 +15,7 @@
 //! splice it later, into this session or another. Input is fed one frame at
 //! a time (`common::feed`), so each error is tied to the frame that caused
 //! it. Nothing sleeps and every loop is bounded.
+#![allow(dead_code)]
 
 use std::collections::VecDeque;
 
@@ -22,7 +23,8 @@ use ossuary_core::{Connection, Error, HandshakeStatus, ResetReason, Role};
 use ossuary_wire::{Frame, Parsed};
 
 use crate::common::{
-    Identity, MAX_STEPS, RESET, Side, client, feed, move_output, plain_reset, server,
+    Identity, MAX_STEPS, RESET, Side, check_deadline, client, feed, move_output, plain_reset,
+    server,
 };
 
 /// A RESET as seen on the wire.
@@ -126,10 +128,11 @@ impl Adversary {
     }
 
     /// Records the error of a call the test made on `side` directly (a
-    /// deadline check, a trust decision), as if it had been fed.
+    /// deadline check, a trust decision), as if it had been fed: an error
+    /// that failed the connection (a caller's mistake does not).
     pub(crate) fn note<T>(&mut self, side: Side, result: Result<T, Error>) -> Result<T, Error> {
         if let Err(e) = &result
-            && !e.is_caller_error()
+            && self.conn(side).handshake_status() == Err(*e)
         {
             self.end_mut(side).err = Some(*e);
         }
@@ -164,14 +167,13 @@ impl Adversary {
         self.held(from).iter().map(|f| f[0]).collect()
     }
 
-    /// Takes everything `side` has written (a client's first call makes it
-    /// write CLIENT_HELLO) and holds it, frame by frame. Returns the number
-    /// of frames captured.
+    /// Takes everything `side` has written (a client queued CLIENT_HELLO
+    /// when it was built) and holds it, frame by frame; a side still
+    /// handshaking first checks its deadline. Returns the number of frames
+    /// captured.
     pub(crate) fn capture(&mut self, side: Side) -> usize {
         let end = self.end_mut(side);
-        if end.conn.handshake_status() == Ok(HandshakeStatus::InProgress)
-            && let Err(e) = end.conn.send_handshake(&mut [])
-        {
+        if let Some(e) = check_deadline(&mut end.conn) {
             end.err = Some(e);
         }
         let mut bytes = Vec::new();
@@ -268,11 +270,10 @@ impl Adversary {
             if sent == msg.len() {
                 return;
             }
-            let p = self
+            sent += self
                 .conn_mut(side)
-                .send_data(&msg[sent..], &mut [])
+                .send_data(&msg[sent..])
                 .expect("send_data");
-            sent += p.consumed;
         }
         panic!("send_data made no progress");
     }
