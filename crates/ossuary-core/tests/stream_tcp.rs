@@ -204,14 +204,39 @@ fn non_blocking_echo_both_ways() {
     assert_eq!(s.connection().remote_public_key(), Some(&cid.public()));
     assert_eq!(c.connection().remote_public_key(), Some(&sid.public()));
 
-    // Data both ways, interleaved, larger than the socket buffers so writes
-    // really do return WouldBlock.
-    let up = pattern(1 << 20);
+    // First the client writes while nobody reads, until the socket buffers
+    // are full and a write really returns WouldBlock. The kernel's buffers
+    // are bounded (tcp_wmem plus tcp_rmem: a few MiB by default, 36 MiB at
+    // their largest here), so 64 MiB is far more than enough.
+    const UNIT: usize = 1 << 20;
+    let unit = pattern(UNIT);
+    let mut up = Vec::new();
+    let mut up_sent = 0;
+    let mut would_block_writes = 0;
+    // A write takes at most one record's plaintext (65 519 bytes).
+    for _ in 0..64 * UNIT / 65_519 + 2 {
+        if up_sent == up.len() {
+            assert!(up.len() < 64 * UNIT, "64 MiB written, never WouldBlock");
+            up.extend_from_slice(&unit);
+        }
+        match c.write(&up[up_sent..]) {
+            Ok(n) => up_sent += n,
+            Err(e) if e.kind() == ErrorKind::WouldBlock => {
+                would_block_writes += 1;
+                break;
+            }
+            Err(e) => panic!("client write: {e}"),
+        }
+    }
+    assert_eq!(would_block_writes, 1, "the unread socket filled up");
+    assert!(up_sent > 0);
+
+    // Then data both ways, interleaved: a write that would block is retried
+    // after the peer has read.
     let down: Vec<u8> = pattern(768 << 10).into_iter().rev().collect();
-    let (mut up_sent, mut down_sent) = (0, 0);
+    let mut down_sent = 0;
     let (mut up_got, mut down_got) = (Vec::new(), Vec::new());
     let mut buf = vec![0u8; 65_536];
-    let mut would_block_writes = 0;
     for _ in 0..10_000_000 {
         if up_sent < up.len() {
             match c.write(&up[up_sent..]) {
@@ -252,8 +277,7 @@ fn non_blocking_echo_both_ways() {
     assert_eq!(up_got.len(), up.len());
     assert_eq!(down_got.len(), down.len());
     assert!(up_got == up && down_got == down, "data altered");
-    // Not asserted (depends on the kernel), but normally true:
-    let _ = would_block_writes;
+    assert!(would_block_writes >= 1);
 
     // Clean close in non-blocking mode.
     nb(deadline, || c.close()).unwrap().unwrap();
