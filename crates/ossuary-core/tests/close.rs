@@ -50,8 +50,7 @@ fn sending_after_close_is_refused() {
     p.client.close().unwrap();
     p.transmit(Side::Client);
     // With the CLOSE on the wire (see the next test for when it is not).
-    let mut out = [0u8; 128];
-    assert_eq!(p.client.send_data(b"late", &mut out), Err(Error::Closed));
+    assert_eq!(p.client.send_data(b"late"), Err(Error::Closed));
     // Nothing was produced for the wire beyond the CLOSE.
     p.transmit(Side::Client);
     assert_eq!(frame_types(&p.c2s), [CLOSE]);
@@ -62,14 +61,13 @@ fn sending_after_close_is_refused() {
 
 #[test]
 fn refused_send_after_close_does_not_swallow_the_close() {
-    // send_data first copies pending output into `out` (drain_into, which
-    // also advances the queue), then fails to seal with Error::Closed and
-    // returns Err: the caller never learns that `out` holds the CLOSE, so
-    // the peer never gets it and sees a cut wire instead of a clean end.
+    // A send refused with Error::Closed while the CLOSE still waits in the
+    // output must leave it there: were it dropped (or handed out with the
+    // error, where the caller never looks), the peer would never get it and
+    // would see a cut wire instead of a clean end.
     let mut p = Pair::connected();
     p.client.close().unwrap();
-    let mut out = [0u8; 128];
-    assert_eq!(p.client.send_data(b"late", &mut out), Err(Error::Closed));
+    assert_eq!(p.client.send_data(b"late"), Err(Error::Closed));
     p.transmit(Side::Client);
     assert_eq!(frame_types(&p.c2s), [CLOSE], "the CLOSE must still go out");
 }
@@ -95,8 +93,7 @@ fn receiving_still_works_after_a_refused_send() {
     let mut p = Pair::connected();
     p.client.close().unwrap();
     p.transmit(Side::Client);
-    let mut out = [0u8; 128];
-    assert_eq!(p.client.send_data(b"late", &mut out), Err(Error::Closed));
+    assert_eq!(p.client.send_data(b"late"), Err(Error::Closed));
     p.drive();
     assert!(p.server.peer_closed());
     p.send(Side::Server, b"the rest of the reply").unwrap();

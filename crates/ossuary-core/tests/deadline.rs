@@ -34,9 +34,9 @@ fn client_times_out_when_the_server_does_not_answer() {
     p.c2s.clear(); // the server never hears of it
     // Exactly at the deadline it still waits.
     clock.advance(TIMEOUT);
-    assert_eq!(p.client.handshake_done(), Ok(false));
+    assert_eq!(handshake_done(&mut p.client), Ok(false));
     clock.advance(TICK);
-    assert_eq!(p.client.handshake_done(), Err(Error::HandshakeTimeout));
+    assert_eq!(handshake_done(&mut p.client), Err(Error::HandshakeTimeout));
     assert_eq!(p.client.handshake_status(), Err(Error::HandshakeTimeout));
     // A plaintext RESET with reason 6 is queued.
     assert_eq!(
@@ -64,7 +64,7 @@ fn server_times_out_waiting_for_client_auth() {
     assert_eq!(c, Ok(HandshakeStatus::UntrustedServer(sid.public())));
     assert_eq!(s, Ok(HandshakeStatus::InProgress));
     clock.advance(TIMEOUT + TICK);
-    assert_eq!(p.server.handshake_done(), Err(Error::HandshakeTimeout));
+    assert_eq!(handshake_done(&mut p.server), Err(Error::HandshakeTimeout));
     assert_eq!(
         p.server.pending_output(),
         plain_reset(ResetReason::HANDSHAKE_TIMEOUT)
@@ -79,21 +79,30 @@ fn server_times_out_waiting_for_client_auth() {
 }
 
 #[test]
-fn timeout_is_noticed_by_send_and_recv_handshake_too() {
+fn timeout_is_reported_by_the_deadline_and_fired_by_recv_handshake() {
+    // The client's deadline runs from its construction (CLIENT_HELLO is
+    // queued then); the queries do not fire it, recv_handshake does, with
+    // input or without.
     let clock = FakeClock::new();
+    let start = clock.now();
     let (mut p, _) = clocked_pair(&clock, true);
+    assert_eq!(p.client.handshake_deadline(), Some(start + TIMEOUT));
     p.transmit(Side::Client);
     clock.advance(TIMEOUT + TICK);
-    let mut out = [0u8; 16];
-    assert_eq!(
-        p.client.send_handshake(&mut out),
-        Err(Error::HandshakeTimeout)
-    );
+    assert_eq!(p.client.handshake_status(), Ok(HandshakeStatus::InProgress));
+    assert!(p.client.pending_output().is_empty());
+    assert_eq!(p.client.recv_handshake(&[]), Err(Error::HandshakeTimeout));
+    assert_eq!(p.client.handshake_deadline(), None);
 
     let (mut p, _) = clocked_pair(&clock, true);
-    p.transmit(Side::Client);
+    let hello = take_output(&mut p.client);
+    assert_eq!(p.server.recv_handshake(&hello), Ok(69));
+    let server_hello = take_output(&mut p.server);
     clock.advance(TIMEOUT + TICK);
-    assert_eq!(p.client.recv_handshake(&[]), Err(Error::HandshakeTimeout));
+    assert_eq!(
+        p.client.recv_handshake(&server_hello),
+        Err(Error::HandshakeTimeout)
+    );
 }
 
 #[test]
@@ -102,17 +111,18 @@ fn server_deadline_starts_with_the_first_byte() {
     let (mut p, _) = clocked_pair(&clock, true);
     // A server waiting for a connection's first byte has no deadline.
     clock.advance(Duration::from_secs(3600));
-    assert_eq!(p.server.handshake_done(), Ok(false));
-    let mut out = [0u8; 16];
-    assert_eq!(p.server.send_handshake(&mut out), Ok(0));
+    assert_eq!(p.server.handshake_deadline(), None);
+    assert_eq!(handshake_done(&mut p.server), Ok(false));
+    assert!(p.server.pending_output().is_empty());
     // One byte of CLIENT_HELLO starts it.
     p.transmit(Side::Client);
     let hello = std::mem::take(&mut p.c2s);
     assert_eq!(p.server.recv_handshake(&hello[..1]), Ok(1));
+    assert_eq!(p.server.handshake_deadline(), Some(clock.now() + TIMEOUT));
     clock.advance(TIMEOUT);
-    assert_eq!(p.server.handshake_done(), Ok(false));
+    assert_eq!(handshake_done(&mut p.server), Ok(false));
     clock.advance(TICK);
-    assert_eq!(p.server.handshake_done(), Err(Error::HandshakeTimeout));
+    assert_eq!(handshake_done(&mut p.server), Err(Error::HandshakeTimeout));
     assert_eq!(
         p.server.pending_output(),
         plain_reset(ResetReason::HANDSHAKE_TIMEOUT)
@@ -130,8 +140,8 @@ fn handshake_within_the_deadline_completes() {
     p.connect();
     // No deadline once established: hours later, data still flows.
     clock.advance(Duration::from_secs(24 * 3600));
-    assert_eq!(p.client.handshake_done(), Ok(true));
-    assert_eq!(p.server.handshake_done(), Ok(true));
+    assert_eq!(handshake_done(&mut p.client), Ok(true));
+    assert_eq!(handshake_done(&mut p.server), Ok(true));
     p.assert_data_flows();
 }
 
@@ -142,21 +152,20 @@ fn custom_timeout() {
         handshake_timeout: Duration::from_millis(250),
         ..config_with_clock(&clock)
     };
-    let mut c = Connection::with_config(Role::Client, config).unwrap();
-    assert_eq!(c.send_handshake(&mut [0u8; 69]), Ok(69));
+    let mut c = Connection::new(Role::Client, config).unwrap();
+    assert_eq!(take_output(&mut c).len(), 69);
     clock.advance(Duration::from_millis(250));
-    assert_eq!(c.handshake_done(), Ok(false));
+    assert_eq!(handshake_done(&mut c), Ok(false));
     clock.advance(TICK);
-    assert_eq!(c.handshake_done(), Err(Error::HandshakeTimeout));
+    assert_eq!(handshake_done(&mut c), Err(Error::HandshakeTimeout));
 }
 
 #[test]
 fn trust_decision_after_the_deadline_times_out() {
     // PROTOCOL.md 11.2 and 12: the deadline includes the Trust-On-First-Use
-    // pause and "when it passes, the party abandons the session". But
-    // Connection::trust_server never calls check_deadline, so a client
-    // whose deadline passed during the pause completes when approved (and
-    // once established, handshake_done() no longer checks the deadline).
+    // pause and "when it passes, the party abandons the session": a client
+    // whose deadline passed during the pause must not complete when
+    // approved (once established, no call checks the deadline any more).
     let clock = FakeClock::new();
     let (mut p, sid) = clocked_pair(&clock, false);
     let (c, _) = p.drive_handshake();
@@ -187,7 +196,7 @@ fn checking_status_after_the_deadline_during_the_pause_times_out() {
     let (mut p, _) = clocked_pair(&clock, false);
     p.drive_to_pause();
     clock.advance(TIMEOUT + TICK);
-    assert_eq!(p.client.handshake_done(), Err(Error::HandshakeTimeout));
+    assert_eq!(handshake_done(&mut p.client), Err(Error::HandshakeTimeout));
     assert!(p.client.trust_server().is_err());
     assert_eq!(
         p.client.pending_output(),
@@ -202,7 +211,7 @@ fn rehandshake_gets_a_new_deadline() {
     p.transmit(Side::Client);
     p.c2s.clear();
     clock.advance(TIMEOUT + TICK);
-    assert_eq!(p.client.handshake_done(), Err(Error::HandshakeTimeout));
+    assert_eq!(handshake_done(&mut p.client), Err(Error::HandshakeTimeout));
     p.transmit(Side::Client);
     p.c2s.clear();
     // Pretend the server's RESET came back; the client is then fresh.
@@ -231,7 +240,7 @@ fn waiting_for_the_peers_reset_is_bounded() {
     p.server.reset().unwrap();
     // The client never answers.
     clock.advance(TIMEOUT + TICK);
-    assert_eq!(p.server.handshake_done(), Err(Error::HandshakeTimeout));
+    assert_eq!(handshake_done(&mut p.server), Err(Error::HandshakeTimeout));
 }
 
 #[test]

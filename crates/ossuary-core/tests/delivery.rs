@@ -106,19 +106,17 @@ fn four_mib_with_small_output_buffers() {
         if sent == msg.len() {
             break;
         }
-        let progress = p.client.send_data(&msg[sent..], &mut out).unwrap();
-        sent += progress.consumed;
-        wire.extend_from_slice(&out[..progress.produced]);
-        // Flush in small pieces, partly through pending_output/advance_output.
-        for _ in 0..1000 {
+        sent += p.client.send_data(&msg[sent..]).unwrap();
+        // Take the output through a small buffer, in pieces of two sizes.
+        let small = out.len();
+        for piece in (0..1000).map(|i| if i % 2 == 0 { 333 } else { small }) {
             let pending = p.client.pending_output();
             if pending.is_empty() {
                 break;
             }
-            let n = pending.len().min(333);
-            wire.extend_from_slice(&pending[..n]);
+            let n = pending.len().min(piece);
+            out[..n].copy_from_slice(&pending[..n]);
             p.client.advance_output(n);
-            let n = p.client.flush(&mut out).unwrap();
             wire.extend_from_slice(&out[..n]);
         }
     }

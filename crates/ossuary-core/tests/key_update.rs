@@ -172,20 +172,24 @@ fn automatic_update_by_bytes() {
 
 #[test]
 fn automatic_update_with_a_tight_output_buffer() {
-    // The update is written even when the caller's buffer has no room for
-    // it (it is queued for flush).
+    // The update is written even when the transport takes only one record
+    // at a time (it waits in the output behind the record).
     let mut p = auto_pair(Config {
         key_update_records: 1,
         ..Config::default()
     });
     let mut wire = Vec::new();
     for i in 0..5u8 {
-        let mut out = [0u8; 24]; // exactly one 5-byte record
-        let sent = p.client.send_data(&[i; 5], &mut out).unwrap();
-        wire.extend_from_slice(&out[..sent.produced]);
-        let mut rest = [0u8; 64];
-        let n = p.client.flush(&mut rest).unwrap();
-        wire.extend_from_slice(&rest[..n]);
+        assert_eq!(p.client.send_data(&[i; 5]), Ok(5));
+        // A transport that takes exactly one 5-byte record per write.
+        let out = &p.client.pending_output()[..24];
+        assert_eq!(out[0], DATA);
+        wire.extend_from_slice(out);
+        p.client.advance_output(24);
+        let rest = p.client.pending_output();
+        assert_eq!(frame_types(rest), [KEY_UPDATE]);
+        wire.extend_from_slice(rest);
+        p.client.advance_output(rest.len());
     }
     assert_eq!(count(&wire, KEY_UPDATE), 5);
     p.c2s = wire;

@@ -13,19 +13,11 @@ const DECRYPT_FAILED: Error = Error::Handshake(HandshakeError::PeerMisbehaved(
     PeerMisbehaved::HandshakeDecryptFailed,
 ));
 
-/// The CLIENT_HELLO of a fresh client (a valid ephemeral key to splice).
-fn some_client_hello() -> Vec<u8> {
-    let mut c = client(None, &[]);
-    let mut out = vec![0u8; 69];
-    assert_eq!(c.send_handshake(&mut out), Ok(69));
-    out
-}
-
 /// The SERVER_HELLO `server` answers to `client_hello`.
 fn answer(server: &mut Connection, client_hello: &[u8]) -> Vec<u8> {
     assert_eq!(server.recv_handshake(client_hello), Ok(client_hello.len()));
-    let mut out = vec![0u8; 149];
-    assert_eq!(server.send_handshake(&mut out), Ok(149));
+    let out = take_output(server);
+    assert_eq!(out.len(), 149);
     out
 }
 

@@ -240,9 +240,7 @@ fn handshake_frame_after_the_handshake_is_rejected() {
     p.deliver(Side::Server);
     assert_eq!(
         p.server_err,
-        Some(Error::UnexpectedFrame {
-            got: FrameType::CLIENT_HELLO
-        })
+        Some(unexpected(RECORD_FRAMES, FrameType::CLIENT_HELLO))
     );
     p.transmit(Side::Server);
     p.deliver(Side::Client);
@@ -259,9 +257,7 @@ fn unknown_frame_type_is_rejected() {
     p.deliver(Side::Server);
     assert_eq!(
         p.server_err,
-        Some(Error::UnexpectedFrame {
-            got: FrameType(0x7f)
-        })
+        Some(unexpected(RECORD_FRAMES, FrameType(0x7f)))
     );
     p.transmit(Side::Server);
     p.deliver(Side::Client);
@@ -316,11 +312,12 @@ fn errors_are_sticky() {
     p.deliver(Side::Server);
     assert_eq!(p.server_err, Some(Error::BadRecord));
     let mut out = [0u8; 128];
-    assert_eq!(p.server.send_data(b"x", &mut out), Err(Error::BadRecord));
+    assert_eq!(p.server.send_data(b"x"), Err(Error::BadRecord));
     assert_eq!(p.server.recv_data(b"", &mut out), Err(Error::BadRecord));
     assert_eq!(p.server.update_keys(), Err(Error::BadRecord));
     assert_eq!(p.server.close(), Err(Error::BadRecord));
-    assert_eq!(p.server.handshake_done(), Err(Error::BadRecord));
+    assert_eq!(handshake_done(&mut p.server), Err(Error::BadRecord));
+    assert_eq!(p.server.handshake_status(), Err(Error::BadRecord));
 }
 
 #[test]

@@ -144,9 +144,7 @@ fn rehandshake_after_a_failed_handshake() {
     p.client.reset().unwrap();
     p.server.reset().unwrap();
     p.clear_errors();
-    p.client
-        .add_authorized_key(sid.public().as_bytes())
-        .unwrap();
+    p.client.add_authorized_key(sid.public());
     p.connect();
     p.assert_data_flows();
 }

@@ -5,7 +5,9 @@
 mod common;
 
 use common::*;
-use ossuary_core::{Error, HandshakeError, HandshakeStatus, ResetReason, Role};
+use ossuary_core::{
+    CryptoError, Error, HandshakeError, HandshakeStatus, PublicKey, ResetReason, Role, SecretKey,
+};
 
 const DONE: Result<HandshakeStatus, Error> = Ok(HandshakeStatus::Done);
 
@@ -78,8 +80,7 @@ fn anonymous_client_with_authenticating_server_fails_before_client_auth() {
     );
     assert_eq!(p.server.remote_public_key(), None);
     // Sending data is refused on both sides.
-    let mut out = [0u8; 64];
-    assert_eq!(p.client.send_data(b"x", &mut out), Err(required));
+    assert_eq!(p.client.send_data(b"x"), Err(required));
 }
 
 #[test]
@@ -117,8 +118,7 @@ fn unauthorized_client_is_rejected_and_reset() {
     let reset = Error::PeerReset(ResetReason::CLIENT_NOT_AUTHORIZED);
     assert_eq!(p.client_err, Some(reset));
     assert_eq!(p.client.handshake_status(), Err(reset));
-    let mut out = [0u8; 64];
-    assert_eq!(p.client.send_data(b"more", &mut out), Err(reset));
+    assert_eq!(p.client.send_data(b"more"), Err(reset));
 }
 
 #[test]
@@ -146,8 +146,9 @@ fn several_authorized_keys() {
     let sid = Identity::generate();
     for id in &ids {
         let mut s = server(Role::AuthenticatingServer, &sid, &[]);
-        let n = s.add_authorized_keys(keys.iter().map(|k| &k[..])).unwrap();
-        assert_eq!(n, 3);
+        for k in &keys {
+            s.add_authorized_key(PublicKey::try_from(&k[..]).unwrap());
+        }
         let mut p = Pair::new(client(Some(id), &[sid.public()]), s);
         p.connect();
         assert_eq!(p.server.remote_public_key(), Some(&id.public()));
@@ -156,15 +157,32 @@ fn several_authorized_keys() {
 
 #[test]
 fn invalid_keys_are_refused() {
-    let mut c = client(None, &[]);
-    assert_eq!(c.add_authorized_key(&[1u8; 31]), Err(Error::InvalidKey));
-    assert_eq!(c.set_secret_key(&[1u8; 33]), Err(Error::InvalidKey));
-    let good = Identity::generate().public();
-    // All or nothing.
+    // Keys are parsed once, before they reach a connection; wrong lengths
+    // are refused there.
+    for len in [0, 5, 31, 33] {
+        let bytes = vec![1u8; len];
+        assert_eq!(
+            PublicKey::try_from(&bytes[..]).map(drop),
+            Err(CryptoError::InvalidPublicKey),
+            "{len}"
+        );
+        assert_eq!(
+            SecretKey::try_from(&bytes[..]).map(drop),
+            Err(CryptoError::InvalidSecretKey),
+            "{len}"
+        );
+    }
+    // Met by a connection, they are its InvalidKey.
     assert_eq!(
-        c.add_authorized_keys([&good.as_bytes()[..], &[0u8; 5][..]]),
-        Err(Error::InvalidKey)
+        Error::from(CryptoError::InvalidPublicKey),
+        Error::InvalidKey
     );
+    assert_eq!(
+        Error::from(CryptoError::InvalidSecretKey),
+        Error::InvalidKey
+    );
+    let good = Identity::generate().public();
+    assert_eq!(PublicKey::try_from(&good.as_bytes()[..]), Ok(good));
 }
 
 #[test]
@@ -174,11 +192,16 @@ fn keys_cannot_change_once_the_handshake_started() {
         client(None, &[sid.public()]),
         server(Role::OpenServer, &sid, &[]),
     );
+    // CLIENT_HELLO out, SERVER_HELLO back: each side has heard from its
+    // peer, so neither may change its identity any more.
     p.step();
+    p.step();
+    assert_eq!(p.client.handshake_status(), Ok(HandshakeStatus::Done));
     let misuse = Error::ApiMisuse(ossuary_core::ApiMisuse::HandshakeStarted);
     let other = Identity::generate();
-    assert_eq!(p.client.set_secret_key(other.secret_bytes()), Err(misuse));
-    assert_eq!(p.server.set_secret_key(other.secret_bytes()), Err(misuse));
+    assert_eq!(p.client.set_identity(other.signer()), Err(misuse));
+    assert_eq!(p.server.set_identity(other.signer()), Err(misuse));
+    assert_eq!(p.client.local_public_key(), None);
     // A caller mistake changes nothing.
     p.connect();
     assert_eq!(p.server.local_public_key(), Some(sid.public()));
@@ -192,14 +215,14 @@ fn nothing_before_the_handshake() {
     assert_eq!(c.handshake_status(), Ok(HandshakeStatus::InProgress));
     let misuse = Error::ApiMisuse(ossuary_core::ApiMisuse::HandshakeNotDone);
     let mut out = [0u8; 64];
-    assert_eq!(c.send_data(b"x", &mut out), Err(misuse));
+    assert_eq!(c.send_data(b"x"), Err(misuse));
     assert_eq!(c.recv_data(b"x", &mut out), Err(misuse));
     assert_eq!(c.close(), Err(misuse));
     assert_eq!(c.update_keys(), Err(misuse));
     assert_eq!(c.role(), Role::Client);
 }
 
-/// `Connection::with_signer` and `add_authorized_public_key`, as a server that
+/// `Connection::with_identity` and `add_authorized_key`, as a server that
 /// loads its key and its client list once builds each connection.
 #[test]
 fn built_with_signer_and_prevalidated_keys() {
@@ -212,26 +235,26 @@ fn built_with_signer_and_prevalidated_keys() {
     let (server_key, client_key) = (Arc::new(server_secret), Arc::new(client_secret));
     let (_, stranger) = generate_keypair().unwrap();
     for client_authorized in [true, false] {
-        let mut server = Connection::with_signer(
+        let mut server = Connection::with_identity(
             Role::AuthenticatingServer,
             Config::default(),
             Box::new(server_key.clone()),
         )
         .unwrap();
         assert_eq!(server.local_public_key(), Some(server_public));
-        server.add_authorized_public_key(stranger);
+        server.add_authorized_key(stranger);
         if client_authorized {
-            server.add_authorized_public_key(client_public);
-            server.add_authorized_public_key(client_public); // no duplicate harm
+            server.add_authorized_key(client_public);
+            server.add_authorized_key(client_public); // no duplicate harm
         }
-        let mut client = Connection::with_signer(
+        let mut client = Connection::with_identity(
             Role::Client,
             Config::default(),
             Box::new(client_key.clone()),
         )
         .unwrap();
         assert_eq!(client.local_public_key(), Some(client_public));
-        client.add_authorized_public_key(server_public);
+        client.add_authorized_key(server_public);
 
         let mut p = Pair::new(client, server);
         if client_authorized {
@@ -251,23 +274,41 @@ fn built_with_signer_and_prevalidated_keys() {
     assert_eq!(Arc::strong_count(&server_key), 1);
 }
 
-/// A client built with `with_signer` may still change its key before the
-/// handshake, and not after it began.
+/// A client built with `with_identity` may still change its key until the
+/// server's first byte arrives (its CLIENT_HELLO, queued at construction,
+/// carries no identity), and not after; the key it ends with is the one
+/// the server sees.
 #[test]
-fn with_signer_key_replaceable_until_the_handshake_starts() {
+fn with_identity_key_replaceable_until_the_peer_answers() {
     use ossuary_core::{ApiMisuse, Config, Connection, generate_keypair};
 
+    let sid = Identity::generate();
     let (first, _) = generate_keypair().unwrap();
     let (second, second_public) = generate_keypair().unwrap();
     let mut client =
-        Connection::with_signer(Role::Client, Config::default(), Box::new(first)).unwrap();
-    client.set_signer(Box::new(second)).unwrap();
+        Connection::with_identity(Role::Client, Config::default(), Box::new(first)).unwrap();
+    client.set_identity(Box::new(second)).unwrap();
     assert_eq!(client.local_public_key(), Some(second_public));
-    let mut out = [0u8; 256];
-    assert!(client.send_handshake(&mut out).unwrap() > 0);
-    let (third, _) = generate_keypair().unwrap();
+    client.add_authorized_key(sid.public());
+    let mut p = Pair::new(client, server(Role::OpenServer, &sid, &[]));
+    // CLIENT_HELLO already went out: the identity may still change.
+    p.transmit(Side::Client);
+    assert_eq!(frame_types(&p.c2s), [CLIENT_HELLO]);
+    let (third, third_public) = generate_keypair().unwrap();
+    p.client.set_identity(Box::new(third)).unwrap();
+    assert_eq!(p.client.local_public_key(), Some(third_public));
+    // The server's first byte ends that.
+    p.deliver(Side::Server);
+    p.transmit(Side::Server);
+    let server_hello = std::mem::take(&mut p.s2c);
+    assert_eq!(p.client.recv_handshake(&server_hello[..1]), Ok(1));
+    let (fourth, _) = generate_keypair().unwrap();
     assert_eq!(
-        client.set_signer(Box::new(third)),
+        p.client.set_identity(Box::new(fourth)),
         Err(ApiMisuse::HandshakeStarted.into())
     );
+    assert_eq!(p.client.local_public_key(), Some(third_public));
+    assert_eq!(p.client.recv_handshake(&server_hello[1..]), Ok(148));
+    p.connect();
+    assert_eq!(p.server.remote_public_key(), Some(&third_public));
 }

@@ -3,8 +3,9 @@
 //! a typed error on one side: never a panic, never both sides completing.
 //!
 //! Thousands of handshakes are too slow in a debug build if every one
-//! generates keys, so the handshakes are made deterministic with the
-//! `hazmat` fixed-entropy constructor: identities are created once, the
+//! generates keys, so the handshakes are made deterministic with fixed
+//! randomness (`hazmat::connection_with_rng`, so this file needs the
+//! `hazmat` feature): identities are created once, the
 //! client always sends the same CLIENT_HELLO and the server always answers
 //! with the same SERVER_HELLO. A flipped message can then be fed to a fresh
 //! receiver in exactly the state the original message was meant for, and
@@ -129,9 +130,8 @@ impl Fixture {
         assert_eq!(fx.client_auth.len(), if mutual { 116 } else { 20 });
         assert_eq!(s.recv_handshake(&fx.client_auth), Ok(fx.client_auth.len()));
         assert_eq!(s.handshake_status(), Ok(HandshakeStatus::Done));
-        let mut out = [0u8; 256];
-        let p = c.send_data(MESSAGE, &mut out).unwrap();
-        fx.record = out[..p.produced].to_vec();
+        assert_eq!(c.send_data(MESSAGE), Ok(MESSAGE.len()));
+        fx.record = output(&mut c);
         assert_eq!(fx.record.len(), MESSAGE.len() + 19);
         let mut plain = [0u8; 64];
         let got = s.recv_data(&fx.record, &mut plain).unwrap();
@@ -139,18 +139,16 @@ impl Fixture {
         fx
     }
 
-    /// A client that sends the reference CLIENT_HELLO on first use.
+    /// A client that has queued the reference CLIENT_HELLO.
     fn client(&self) -> Connection {
-        let mut c = Connection::with_fixed_entropy_for_testing_only(
+        let signer = self.cid.as_ref().map(Identity::signer);
+        let mut c = fixed_connection(
             Role::Client,
             Config::default(),
+            signer,
             CLIENT_RANDOM.to_vec(),
-        )
-        .unwrap();
-        if let Some(cid) = &self.cid {
-            c.set_signer(cid.signer()).unwrap();
-        }
-        c.add_authorized_key(self.sid.public().as_bytes()).unwrap();
+        );
+        configure(&mut c, self.cid.as_ref(), &[self.sid.public()]);
         c
     }
 
@@ -170,21 +168,14 @@ impl Fixture {
     }
 
     fn server_with(&self, handshakes: usize, signer: MemoSigner) -> Connection {
-        let mut entropy = self.sid.secret_bytes().to_vec();
-        for _ in 0..handshakes {
-            entropy.extend_from_slice(&SERVER_RANDOM);
-        }
+        let entropy = SERVER_RANDOM.repeat(handshakes);
         let config = Config {
             max_resets: u32::MAX,
             ..Config::default()
         };
-        let mut s =
-            Connection::with_fixed_entropy_for_testing_only(self.role, config, entropy).unwrap();
-        assert_eq!(s.local_public_key(), Some(self.sid.public()));
-        s.set_signer(Box::new(signer)).unwrap();
-        if let Some(cid) = &self.cid {
-            s.add_authorized_key(cid.public().as_bytes()).unwrap();
-        }
+        let mut s = fixed_connection(self.role, config, Some(Box::new(signer)), entropy);
+        let authorized: Vec<PublicKey> = self.cid.iter().map(Identity::public).collect();
+        configure(&mut s, Some(&self.sid), &authorized);
         s
     }
 
@@ -232,14 +223,9 @@ impl Fixture {
     }
 }
 
-/// Everything `conn` has to send (starting a client's handshake).
+/// Everything `conn` has to send.
 fn output(conn: &mut Connection) -> Vec<u8> {
-    let mut wire = Vec::new();
-    if conn.handshake_status() == Ok(HandshakeStatus::InProgress) {
-        conn.send_handshake(&mut []).unwrap();
-    }
-    move_output(conn, &mut wire);
-    wire
+    take_output(conn)
 }
 
 fn flip(bytes: &[u8], bit: usize) -> Vec<u8> {
@@ -282,9 +268,13 @@ fn for_every_bit(
 }
 
 /// The error a handshake step may legitimately report for a flipped
-/// message: malformed framing or a handshake failure.
+/// message: malformed framing, a frame of the wrong type, or a handshake
+/// failure.
 fn is_handshake_rejection(e: &Error) -> bool {
-    matches!(e, Error::Decode(_) | Error::Handshake(_))
+    matches!(
+        e,
+        Error::Decode(_) | Error::UnexpectedFrame { .. } | Error::Handshake(_)
+    )
 }
 
 /// Finishes a handshake that a flip did not stop, and describes how far it
