@@ -111,16 +111,18 @@ impl Error {
         )
     }
 
-    /// The RESET reason that reports this error to the peer: the one table
-    /// (PROTOCOL.md §10.2).
-    pub(crate) fn reset_reason(&self) -> ResetReason {
+    /// The RESET reason that reports this error to the peer, met while
+    /// `established` (records flowing) or during the handshake: the one
+    /// table (PROTOCOL.md §10.1, §11.4).
+    pub(crate) fn reset_reason(&self, established: bool) -> ResetReason {
         match self {
             Self::Decode(DecodeError::UnsupportedVersion(_)) => ResetReason::UNSUPPORTED_VERSION,
             Self::Decode(_) => ResetReason::DECODE_ERROR,
             // A known frame in the wrong place: a record failure once records
-            // are expected (PROTOCOL.md §11.4), a handshake failure before.
-            Self::UnexpectedFrame { expected, got } if got.is_known() => {
-                if expected.contains(&FrameType::DATA) {
+            // flow (a frame after the peer's CLOSE included), a handshake
+            // failure before (PROTOCOL.md §11.4).
+            Self::UnexpectedFrame { got, .. } if got.is_known() => {
+                if established {
                     ResetReason::RECORD_FAILURE
                 } else {
                     ResetReason::HANDSHAKE_FAILURE
@@ -309,13 +311,16 @@ mod tests {
         let known = FrameType::CLIENT_AUTH;
         let unknown = FrameType(0x7f);
         let hs: &'static [FrameType] = &[FrameType::SERVER_HELLO];
+        // (error, established, reason)
         let cases = [
             (
                 Error::Decode(DecodeError::UnsupportedVersion(9)),
+                false,
                 ResetReason::UNSUPPORTED_VERSION,
             ),
             (
                 Error::Decode(DecodeError::Truncated { context: "x" }),
+                true,
                 ResetReason::DECODE_ERROR,
             ),
             (
@@ -323,6 +328,16 @@ mod tests {
                     expected: RECORD_FRAMES,
                     got: known,
                 },
+                true,
+                ResetReason::RECORD_FAILURE,
+            ),
+            // After the peer's CLOSE nothing is expected: still a record failure.
+            (
+                Error::UnexpectedFrame {
+                    expected: &[],
+                    got: FrameType::DATA,
+                },
+                true,
                 ResetReason::RECORD_FAILURE,
             ),
             (
@@ -330,6 +345,16 @@ mod tests {
                     expected: hs,
                     got: known,
                 },
+                false,
+                ResetReason::HANDSHAKE_FAILURE,
+            ),
+            // The TOFU pause expects nothing: a handshake failure.
+            (
+                Error::UnexpectedFrame {
+                    expected: &[],
+                    got: FrameType::SERVER_HELLO,
+                },
+                false,
                 ResetReason::HANDSHAKE_FAILURE,
             ),
             (
@@ -337,34 +362,47 @@ mod tests {
                     expected: RECORD_FRAMES,
                     got: unknown,
                 },
+                true,
+                ResetReason::DECODE_ERROR,
+            ),
+            (
+                Error::UnexpectedFrame {
+                    expected: hs,
+                    got: unknown,
+                },
+                false,
                 ResetReason::DECODE_ERROR,
             ),
             (
                 Error::Handshake(HandshakeError::PeerMisbehaved(
                     PeerMisbehaved::HandshakeDecryptFailed,
                 )),
+                false,
                 ResetReason::HANDSHAKE_FAILURE,
             ),
             (
                 Error::Handshake(HandshakeError::UnauthorizedClient),
+                false,
                 ResetReason::CLIENT_NOT_AUTHORIZED,
             ),
             (
                 Error::Handshake(HandshakeError::ClientIdentityRequired),
+                false,
                 ResetReason::CLIENT_NOT_AUTHORIZED,
             ),
-            (Error::BadRecord, ResetReason::RECORD_FAILURE),
-            (Error::CounterExhausted, ResetReason::RECORD_FAILURE),
-            (Error::HandshakeTimeout, ResetReason::HANDSHAKE_TIMEOUT),
-            (Error::UntrustedServer, ResetReason::SERVER_NOT_TRUSTED),
-            (Error::Entropy, ResetReason::UNSPECIFIED),
+            (Error::BadRecord, true, ResetReason::RECORD_FAILURE),
+            (Error::CounterExhausted, true, ResetReason::RECORD_FAILURE),
+            (Error::HandshakeTimeout, false, ResetReason::HANDSHAKE_TIMEOUT),
+            (Error::UntrustedServer, false, ResetReason::SERVER_NOT_TRUSTED),
+            (Error::Entropy, false, ResetReason::UNSPECIFIED),
             (
                 Error::Handshake(HandshakeError::Signer),
+                false,
                 ResetReason::UNSPECIFIED,
             ),
         ];
-        for (error, reason) in cases {
-            assert_eq!(error.reset_reason(), reason, "{error:?}");
+        for (error, established, reason) in cases {
+            assert_eq!(error.reset_reason(established), reason, "{error:?}");
         }
     }
 }

@@ -208,10 +208,15 @@ impl Connection {
         self.state.deadline()
     }
 
-    /// Whether the peer closed the session cleanly (authenticated CLOSE).
+    /// Whether the peer closed the session cleanly (authenticated CLOSE),
+    /// also after a later failure, until [`Self::reset`].
     #[must_use]
     pub fn peer_closed(&self) -> bool {
-        matches!(&self.state, State::Established(s) if s.records.received_close())
+        match &self.state {
+            State::Established(session) => session.records.received_close(),
+            State::Failed(failure) => failure.peer_closed,
+            _ => false,
+        }
     }
 
     /// Whether this side has sent CLOSE.

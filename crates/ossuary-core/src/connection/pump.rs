@@ -86,10 +86,13 @@ impl Connection {
                 State::Established(_) if !records => break,
                 // After the peer's RESET: the new handshake is not for `recv_data`.
                 State::Client { .. } | State::Server { .. } if records => break,
+                // Paused for a trust decision by the frame just handled: the
+                // caller decides before more is read. A frame that arrives
+                // during the pause fails the handshake (PROTOCOL.md §11.2).
                 State::Client {
                     handshake: ClientState::UntrustedServer(_),
                     ..
-                } => break,
+                } if p.consumed > 0 => break,
                 _ => {}
             }
             let rest = input.get(p.consumed..).unwrap_or_default();
@@ -127,13 +130,11 @@ impl Connection {
 
     /// Finds the next frame, parsing its header once.
     fn next_frame<'i>(&mut self, input: &'i [u8]) -> Result<(usize, Next<'i>), Error> {
-        if self.inbox.is_empty() {
-            if let Parsed::Complete { value: header, .. } = Header::parse(input)? {
-                let len = header.frame_len();
-                if let Some(frame) = input.get(..len) {
-                    return Ok((len, Next::Borrowed(header, frame)));
-                }
-            }
+        if self.inbox.is_empty()
+            && let Parsed::Complete { value: header, .. } = Header::parse(input)?
+            && let Some(frame) = input.get(..header.frame_len())
+        {
+            return Ok((frame.len(), Next::Borrowed(header, frame)));
         }
         let (used, header) = self.inbox.fill(input)?;
         Ok((used, header.map_or(Next::Incomplete, Next::Buffered)))

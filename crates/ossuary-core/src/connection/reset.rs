@@ -2,7 +2,7 @@
 //! then, after [`Connection::reset`], skip frames until the peer's RESET
 //! and start over.
 
-use ossuary_wire::RESET_PLAIN_FRAME_LEN;
+use ossuary_wire::{RESET_PLAIN_FRAME_LEN, ResetReason};
 
 use super::Connection;
 use super::state::{Failure, State};
@@ -48,27 +48,28 @@ impl Connection {
     pub(super) fn fail(&mut self, error: Error) {
         let previous = self.take_state();
         self.inbox.clear();
-        let reason = error.reset_reason();
-        let remote = match previous {
+        let (remote, peer_closed) = match previous {
             State::Established(mut session) => {
+                let reason = error.reset_reason(true);
                 if !session.records.sent_close() {
                     let sealed = self.outbox.write_with(SEALED_RESET_FRAME_LEN, |buf| {
                         session.records.write_reset(reason, buf)
                     });
                     if sealed.is_err() {
-                        self.queue_plain_reset(error);
+                        self.queue_plain_reset(reason);
                     }
                 }
-                session.remote
+                (session.remote, session.records.received_close())
             }
             _ => {
-                self.queue_plain_reset(error);
-                None
+                self.queue_plain_reset(error.reset_reason(false));
+                (None, false)
             }
         };
         self.state = State::Failed(Failure {
             error,
             peer_reset_seen: matches!(error, Error::PeerReset(_)),
+            peer_closed,
             remote,
         });
     }
@@ -80,13 +81,13 @@ impl Connection {
             Err(error) => State::Failed(Failure {
                 error,
                 peer_reset_seen: false,
+                peer_closed: false,
                 remote: None,
             }),
         };
     }
 
-    fn queue_plain_reset(&mut self, error: Error) {
-        let reason = error.reset_reason();
+    fn queue_plain_reset(&mut self, reason: ResetReason) {
         // Cannot fail: the room asked for is exactly the frame.
         let _ = self
             .outbox

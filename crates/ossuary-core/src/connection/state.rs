@@ -58,6 +58,8 @@ pub(super) struct Failure {
     /// The peer's RESET has been seen (it caused the failure, or arrived
     /// after it), so a re-handshake need not wait for one.
     pub(super) peer_reset_seen: bool,
+    /// The peer's authenticated CLOSE had arrived before the failure.
+    pub(super) peer_closed: bool,
     /// The identity the peer had proven before the failure, if any.
     pub(super) remote: Option<PublicKey>,
 }
@@ -70,6 +72,7 @@ impl State {
         Self::Failed(Failure {
             error: Error::Poisoned,
             peer_reset_seen: false,
+            peer_closed: false,
             remote: None,
         })
     }
