@@ -84,6 +84,13 @@ const STEPS: &[Step] = &[
         action: Action::Cargo(&["test", "--locked", "--workspace"]),
     },
     Step {
+        // Each library alone, with its production features and nothing a
+        // workspace-wide build could unify in (issue 9).
+        name: "test (ossuary-core alone, default features)",
+        slow: false,
+        action: Action::Cargo(&["test", "--locked", "-p", "ossuary-core"]),
+    },
+    Step {
         name: "test (all features)",
         slow: false,
         action: Action::Cargo(&["test", "--locked", "--workspace", "--all-features"]),
