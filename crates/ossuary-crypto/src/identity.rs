@@ -300,9 +300,10 @@ mod tests {
     use std::format;
     use std::string::ToString;
 
+    use ossuary_testkit::PresetRng;
+
     use super::{PublicKey, SecretKey, Signer};
     use crate::error::Error;
-    use crate::preset_rng::PresetRng;
     use crate::test_support::{assert_redacted, test_rng, to_hex};
 
     #[test]

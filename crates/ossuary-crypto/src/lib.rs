@@ -23,7 +23,6 @@ mod hex;
 mod identity;
 mod key_schedule;
 mod lengths;
-mod preset_rng;
 mod record;
 #[cfg(test)]
 mod test_support;
@@ -38,6 +37,5 @@ pub use crate::key_schedule::{
     HandshakeKey, HandshakeKeys, HandshakeSecret, RecordOpener, RecordSealer, Role, TrafficSecrets,
 };
 pub use crate::lengths::{HASH_LEN, PUBLIC_KEY_LEN, SECRET_KEY_LEN, SIGNATURE_LEN, TAG_LEN};
-pub use crate::preset_rng::PresetRng;
 pub use crate::transcript::Transcript;
 pub use crate::x25519::{EphemeralSecret, SharedSecret};

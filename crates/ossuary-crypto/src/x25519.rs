@@ -32,8 +32,8 @@ impl EphemeralSecret {
     /// This draws exactly 32 bytes from `rng` with one `try_fill_bytes` call
     /// and uses them, unmodified, as the X25519 scalar; X25519 clamps the
     /// scalar when it is used (RFC 7748 §5). Known-answer vectors depend on
-    /// this: a [`PresetRng`](crate::PresetRng) holding fixed bytes yields the
-    /// key pair with those bytes as its private key.
+    /// this: an RNG that hands out fixed bytes yields the key pair with those
+    /// bytes as its private key.
     ///
     /// Any [`CryptoRng`](rand_core::CryptoRng) is a `TryCryptoRng` that
     /// cannot fail; an RNG that can fail, such as getrandom's `SysRng`, is
@@ -176,9 +176,10 @@ impl fmt::Debug for SharedSecret {
 mod tests {
     use std::format;
 
+    use ossuary_testkit::PresetRng;
+
     use super::{EphemeralSecret, SharedSecret};
     use crate::error::Error;
-    use crate::preset_rng::PresetRng;
     use crate::test_support::{FailingRng, assert_redacted, test_rng};
 
     #[test]
