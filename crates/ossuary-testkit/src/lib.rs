@@ -4,7 +4,10 @@
 //! `ossuary-handshake`, by the fuzz targets in `fuzz/` and by the benchmark.
 //! It depends on the libraries' public API only, with none of their optional
 //! features: a crate whose tests use the testkit is still tested with its own
-//! production features (see `docs/FUZZING.md`).
+//! production features (see `docs/FUZZING.md`). The one exception is the
+//! testkit's `core` feature, which adds `ossuary-core` with its `hazmat`
+//! feature (fixed randomness) for the session fuzz functions; only the fuzz
+//! targets and the testkit's own tests turn it on.
 //!
 //! - [`bytes`]: hex, fixed byte patterns.
 //! - [`PresetRng`]: an RNG that hands out fixed bytes (known-answer tests).
@@ -17,6 +20,9 @@
 //! - [`handshake`]: the fixed parties of `docs/vectors/`, their honest
 //!   handshakes, and the `handshake_initiator` / `handshake_responder` fuzz
 //!   functions.
+//! - `core` (with the `core` feature): the fixed parties as
+//!   `ossuary_core::Connection`s, their honest session, and the
+//!   `session_open` / `io_stream` fuzz functions.
 //!
 //! A fuzz function reports a broken invariant by panicking: that is its job,
 //! so this crate allows what the libraries deny.
@@ -31,6 +37,8 @@
 
 pub mod bytes;
 mod clock;
+#[cfg(feature = "core")]
+pub mod core;
 pub mod handshake;
 pub mod input;
 pub mod replay;

@@ -1,9 +1,11 @@
 //! The `session_open` and `io_stream` fuzz targets under `cargo test`
-//! (docs/FUZZING.md):
+//! (docs/FUZZING.md; needs the testkit's `core` feature):
 //!
 //! - every crash the fuzzer ever found, kept in
 //!   `tests/fuzz-regressions/<target>/`, replayed through the same fuzz
-//!   function (`ossuary_core::fuzzing::{session_open,io_stream}_bytes`);
+//!   function (`ossuary_testkit::core::{session_open,io_stream}_bytes`); a
+//!   target gets its replay test with its first crash file (`io_stream` has
+//!   none yet);
 //! - the committed seed corpora `fuzz/corpus/<target>/`, replayed too;
 //! - those corpora rebuilt from `docs/vectors/*.json` and compared with the
 //!   committed files (`OSSUARY_BLESS=1` rewrites them), after checking that
@@ -11,16 +13,13 @@
 
 use std::path::{Path, PathBuf};
 
-use ossuary_core::fuzzing::{
+use ossuary_testkit::core::{
     SessionInput, SessionOp, StreamInput, StreamOp, honest_session, io_stream_bytes,
     session_open_bytes,
 };
-use ossuary_wire::fuzzing::{Mutation, Piece, check_seeds, replay_dir};
-use serde_json::Value;
-
-fn repo() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("../..")
-}
+use ossuary_testkit::input::{Mutation, Piece};
+use ossuary_testkit::replay::{check_seeds, corpus_dir, replay_dir};
+use ossuary_testkit::vectors::HandshakeVectors;
 
 fn regressions(target: &str) -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR"))
@@ -28,40 +27,32 @@ fn regressions(target: &str) -> PathBuf {
         .join(target)
 }
 
-fn corpus(target: &str) -> PathBuf {
-    repo().join("fuzz/corpus").join(target)
-}
-
 #[test]
 fn session_open_regressions() {
-    replay_dir(&regressions("session_open"), session_open_bytes);
-}
-
-#[test]
-fn io_stream_regressions() {
-    replay_dir(&regressions("io_stream"), io_stream_bytes);
+    let n = replay_dir(&regressions("session_open"), session_open_bytes);
+    assert_eq!(n, 1, "{n} inputs replayed");
 }
 
 #[test]
 fn session_open_seed_corpus_replays() {
-    let n = replay_dir(&corpus("session_open"), session_open_bytes);
-    assert!(n >= session_seeds().len());
+    let n = replay_dir(&corpus_dir("session_open"), session_open_bytes);
+    assert!(n >= session_seeds().len(), "{n} inputs replayed");
 }
 
 #[test]
 fn io_stream_seed_corpus_replays() {
-    let n = replay_dir(&corpus("io_stream"), io_stream_bytes);
-    assert!(n >= stream_seeds().len());
+    let n = replay_dir(&corpus_dir("io_stream"), io_stream_bytes);
+    assert!(n >= stream_seeds().len(), "{n} inputs replayed");
 }
 
 #[test]
 fn session_open_seed_corpus_matches_the_vectors() {
-    check_seeds(&corpus("session_open"), &session_seeds());
+    check_seeds(&corpus_dir("session_open"), &session_seeds());
 }
 
 #[test]
 fn io_stream_seed_corpus_matches_the_vectors() {
-    check_seeds(&corpus("io_stream"), &stream_seeds());
+    check_seeds(&corpus_dir("io_stream"), &stream_seeds());
 }
 
 /// The fuzz functions' honest session is the vector files' session, extended:
@@ -69,77 +60,33 @@ fn io_stream_seed_corpus_matches_the_vectors() {
 /// frames among the alternatives.
 #[test]
 fn honest_session_extends_the_vectors() {
-    for v in [Vectors::load("mutual"), Vectors::load("anonymous")] {
+    for v in HandshakeVectors::all() {
         let s = honest_session(v.mutual);
+        let (client_records, server_records) = (v.records_from(true), v.records_from(false));
         assert_eq!(
             s.client.handshake,
             [v.client_hello.clone(), v.client_auth.clone()]
         );
         assert_eq!(s.server.handshake, std::slice::from_ref(&v.server_hello));
         // Client: DATA, KEY_UPDATE, DATA, then the files' CLOSE.
-        assert_eq!(s.client.records[..3], v.client_records[..3]);
-        assert_eq!(s.client.alternatives[0], v.client_records[3]);
+        assert_eq!(s.client.records[..3], client_records[..3]);
+        assert_eq!(s.client.alternatives[0], client_records[3]);
         // Server: DATA, empty DATA, then the files' CLOSE.
-        assert_eq!(s.server.records[..2], v.server_records[..2]);
-        assert_eq!(s.server.alternatives[0], v.server_records[2]);
+        assert_eq!(s.server.records[..2], server_records[..2]);
+        assert_eq!(s.server.alternatives[0], server_records[2]);
     }
 }
 
-/// The messages and records of one vector file.
-struct Vectors {
-    name: &'static str,
-    mutual: bool,
-    client_hello: Vec<u8>,
-    server_hello: Vec<u8>,
-    client_auth: Vec<u8>,
-    client_records: Vec<Vec<u8>>,
-    server_records: Vec<Vec<u8>>,
-}
-
-impl Vectors {
-    fn load(name: &'static str) -> Self {
-        let path = repo().join(format!("docs/vectors/handshake-{name}.json"));
-        let text = std::fs::read_to_string(&path).expect("vector file");
-        let v: Value = serde_json::from_str(&text).expect("vector JSON");
-        let records = |dir: &str| -> Vec<Vec<u8>> {
-            v["records"]
-                .as_array()
-                .expect("records")
-                .iter()
-                .filter(|r| r["direction"] == dir)
-                .map(|r| hex(&r["frame"]))
-                .collect()
-        };
-        Self {
-            name,
-            mutual: name == "mutual",
-            client_hello: hex(&v["messages"]["client_hello"]),
-            server_hello: hex(&v["messages"]["server_hello"]),
-            client_auth: hex(&v["messages"]["client_auth"]),
-            client_records: records("client_to_server"),
-            server_records: records("server_to_client"),
-        }
+/// What the peer of the side under test sends: handshake messages, records.
+fn peer(v: &HandshakeVectors, is_client: bool) -> (Vec<Vec<u8>>, Vec<Vec<u8>>) {
+    if is_client {
+        (vec![v.server_hello.clone()], v.records_from(false))
+    } else {
+        (
+            vec![v.client_hello.clone(), v.client_auth.clone()],
+            v.records_from(true),
+        )
     }
-
-    /// What the peer of the side under test sends: handshake messages, records.
-    fn peer(&self, is_client: bool) -> (Vec<Vec<u8>>, Vec<Vec<u8>>) {
-        if is_client {
-            (vec![self.server_hello.clone()], self.server_records.clone())
-        } else {
-            (
-                vec![self.client_hello.clone(), self.client_auth.clone()],
-                self.client_records.clone(),
-            )
-        }
-    }
-}
-
-fn hex(v: &Value) -> Vec<u8> {
-    let s = v.as_str().expect("a hex string");
-    (0..s.len())
-        .step_by(2)
-        .map(|i| u8::from_str_radix(&s[i..i + 2], 16).expect("hex"))
-        .collect()
 }
 
 fn raw(frames: &[Vec<u8>]) -> impl Iterator<Item = Piece> + '_ {
@@ -148,10 +95,10 @@ fn raw(frames: &[Vec<u8>]) -> impl Iterator<Item = Piece> + '_ {
 
 fn session_seeds() -> Vec<(String, Vec<u8>)> {
     let mut seeds = Vec::new();
-    for v in [Vectors::load("mutual"), Vectors::load("anonymous")] {
+    for v in HandshakeVectors::all() {
         for is_client in [true, false] {
             let side = if is_client { "client" } else { "server" };
-            let (handshake, records) = v.peer(is_client);
+            let (handshake, records) = peer(&v, is_client);
             let frames = honest_session(v.mutual);
             let peer = if is_client {
                 &frames.server
@@ -254,10 +201,10 @@ fn session_seeds() -> Vec<(String, Vec<u8>)> {
 
 fn stream_seeds() -> Vec<(String, Vec<u8>)> {
     let mut seeds = Vec::new();
-    for v in [Vectors::load("mutual"), Vectors::load("anonymous")] {
+    for v in HandshakeVectors::all() {
         for is_client in [true, false] {
             let side = if is_client { "client" } else { "server" };
-            let (handshake, records) = v.peer(is_client);
+            let (handshake, records) = peer(&v, is_client);
             let mut ops: Vec<StreamOp> = raw(&handshake).map(StreamOp::Piece).collect();
             ops.push(StreamOp::Handshake);
             ops.extend(raw(&records).map(StreamOp::Piece));
