@@ -34,9 +34,6 @@ mod buf;
 pub mod client;
 mod error;
 mod established;
-#[cfg(feature = "fuzzing")]
-#[doc(hidden)]
-pub mod fuzzing;
 #[cfg(feature = "hazmat")]
 mod key_log;
 pub mod server;

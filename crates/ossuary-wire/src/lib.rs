@@ -18,9 +18,6 @@ mod codec;
 mod error;
 mod frame;
 mod frame_type;
-#[cfg(feature = "fuzzing")]
-#[doc(hidden)]
-pub mod fuzzing;
 mod lengths;
 mod reset;
 mod server_hello;
