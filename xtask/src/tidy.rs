@@ -4,9 +4,12 @@
 //!    The test-only crates (`ossuary-testkit`) say `publish = false`, and no crate has one as
 //!    a normal or build dependency except those the table allows (the bench); the libraries
 //!    use it only as a dev-dependency.
-//! 2. Only `crates/ossuary-ffi` contains the `unsafe` keyword (STYLE rule 4).
-//! 3. Every other crate root starts with `#![forbid(unsafe_code)]`.
-//! 4. No `dbg!(`, `todo!(` or `unimplemented!(` in `crates/*/src`.
+//! 2. No crate's tests run with features its users do not get: no crate dev-depends on
+//!    itself, and none turns on features of a test-only crate (whose features, such as the
+//!    testkit's `core`, turn on `hazmat` features of the libraries).
+//! 3. Only `crates/ossuary-ffi` contains the `unsafe` keyword (STYLE rule 4).
+//! 4. Every other crate root starts with `#![forbid(unsafe_code)]`.
+//! 5. No `dbg!(`, `todo!(` or `unimplemented!(` in `crates/*/src`.
 //!
 //! The same checks run as a `#[test]`, so `cargo test --workspace` enforces them.
 
@@ -114,9 +117,24 @@ pub(crate) fn check(root: &Path) -> Result<Vec<String>> {
                 ));
             }
         }
+        // (b) Tests run with the production features.
+        for dev in &manifest.dev_deps {
+            if dev.name == name {
+                problems.push(format!(
+                    "{shown}: `{name}` dev-depends on itself (its tests would not run with the \
+                     features its users get)"
+                ));
+            } else if TEST_ONLY.contains(&dev.name.as_str()) && dev.features {
+                problems.push(format!(
+                    "{shown}: `{name}` turns on features of the test-only `{}` (its tests would \
+                     not run with the features its users get)",
+                    dev.name
+                ));
+            }
+        }
     }
 
-    // (b) `unsafe` only in ossuary-ffi.
+    // (c) `unsafe` only in ossuary-ffi.
     let mut scan_dirs: Vec<PathBuf> = crate_dirs
         .iter()
         .filter(|d| !d.ends_with(UNSAFE_ALLOWED_DIR))
@@ -139,7 +157,7 @@ pub(crate) fn check(root: &Path) -> Result<Vec<String>> {
     }
 
     for dir in &crate_dirs {
-        // (c) `#![forbid(unsafe_code)]` in every crate root except ffi's.
+        // (d) `#![forbid(unsafe_code)]` in every crate root except ffi's.
         if !dir.ends_with(UNSAFE_ALLOWED_DIR) {
             let roots: Vec<PathBuf> = ["lib.rs", "main.rs"]
                 .iter()
@@ -159,7 +177,7 @@ pub(crate) fn check(root: &Path) -> Result<Vec<String>> {
             }
         }
 
-        // (d) No leftover debugging or placeholder macros.
+        // (e) No leftover debugging or placeholder macros.
         for file in rust_files(&dir.join("src"))? {
             let text = util::read_to_string(&file)?;
             for (n, line) in code_lines(&text) {
@@ -182,18 +200,32 @@ struct Manifest {
     publish: Option<String>,
     /// Real package names of normal and build dependencies (renames resolved).
     deps: Vec<String>,
+    /// Dev-dependencies (renames resolved).
+    dev_deps: Vec<DevDep>,
+}
+
+/// A dev-dependency as tidy sees it.
+#[derive(Debug, Default, PartialEq)]
+struct DevDep {
+    /// The real package name.
+    name: String,
+    /// Whether it turns on features (`features = [..]`, in any form).
+    features: bool,
 }
 
 /// Parses the parts of a `Cargo.toml` that tidy needs, line by line.
 ///
 /// Handles `[dependencies]`, `[build-dependencies]`, their `[target.'..'.*]` forms,
 /// `[dependencies.name]` tables, dotted keys (`foo.workspace = true`) and
-/// `package = "..."` renames. Dev-dependencies are not checked.
+/// `package = "..."` renames; the same for `[dev-dependencies]`, noting whether each
+/// turns on features.
 fn parse_manifest(text: &str) -> Manifest {
     let mut manifest = Manifest::default();
     let mut section = String::new();
     // For a `[dependencies.name]` table: the dependency's index in `deps`.
     let mut dep_table: Option<usize> = None;
+    // For a `[dev-dependencies.name]` table: the dependency's index in `dev_deps`.
+    let mut dev_table: Option<usize> = None;
     for raw in text.lines() {
         let line = strip_toml_comment(raw).trim();
         if line.starts_with('[') {
@@ -202,11 +234,18 @@ fn parse_manifest(text: &str) -> Manifest {
                 .trim()
                 .to_owned();
             dep_table = None;
-            if let Some((head, name)) = section.rsplit_once('.')
-                && is_dep_section(head)
-            {
-                manifest.deps.push(unquote(name).to_owned());
-                dep_table = Some(manifest.deps.len() - 1);
+            dev_table = None;
+            if let Some((head, name)) = section.rsplit_once('.') {
+                if is_dep_section(head) {
+                    manifest.deps.push(unquote(name).to_owned());
+                    dep_table = Some(manifest.deps.len() - 1);
+                } else if is_dev_dep_section(head) {
+                    manifest.dev_deps.push(DevDep {
+                        name: unquote(name).to_owned(),
+                        features: false,
+                    });
+                    dev_table = Some(manifest.dev_deps.len() - 1);
+                }
             }
             continue;
         }
@@ -226,6 +265,26 @@ fn parse_manifest(text: &str) -> Manifest {
             && key == "package"
         {
             manifest.deps[i] = unquote(value).to_owned();
+        } else if is_dev_dep_section(&section) {
+            let mut parts = key.split('.');
+            let name = unquote(parts.next().unwrap_or(key));
+            let dotted_features = parts.next().is_some_and(|k| unquote(k) == "features");
+            let real = inline_package(value).unwrap_or(name);
+            let features = dotted_features || inline_key(value, "features").is_some();
+            // `foo.workspace = true` and `foo.features = [..]` are one dependency.
+            match manifest.dev_deps.iter_mut().find(|d| d.name == real) {
+                Some(dep) => dep.features |= features,
+                None => manifest.dev_deps.push(DevDep {
+                    name: real.to_owned(),
+                    features,
+                }),
+            }
+        } else if let Some(i) = dev_table {
+            match key {
+                "package" => manifest.dev_deps[i].name = unquote(value).to_owned(),
+                "features" => manifest.dev_deps[i].features = true,
+                _ => {}
+            }
         }
     }
     manifest
@@ -243,12 +302,30 @@ fn is_dep_section(section: &str) -> bool {
     kind == "dependencies" || kind == "build-dependencies"
 }
 
+/// Whether a section header names a dev-dependency table, possibly target-specific.
+fn is_dev_dep_section(section: &str) -> bool {
+    let kind = match section.strip_prefix("target.") {
+        Some(rest) => match rest.rsplit_once('.') {
+            Some((_, kind)) => kind,
+            None => return false,
+        },
+        None => section,
+    };
+    kind == "dev-dependencies"
+}
+
 /// The `package = "..."` entry of an inline table value, if any.
 fn inline_package(value: &str) -> Option<&str> {
+    inline_key(value, "package").map(unquote)
+}
+
+/// The value of `key` in an inline table value (`{ a = 1, key = .. }`), if any. Splits at
+/// commas, so a list value is cut at its first comma: enough to tell whether the key is there.
+fn inline_key<'a>(value: &'a str, key: &str) -> Option<&'a str> {
     let inner = value.strip_prefix('{')?.strip_suffix('}')?;
     inner.split(',').find_map(|kv| {
         let (k, v) = kv.split_once('=')?;
-        (k.trim() == "package").then(|| unquote(v.trim()))
+        (k.trim() == key).then(|| v.trim())
     })
 }
 
@@ -433,6 +510,13 @@ mod tests {
              [dev-dependencies]\nossuary-testkit.workspace = true\n",
         )?;
         write("crates/handshake/src/lib.rs", forbid)?;
+        write(
+            "crates/core/Cargo.toml",
+            "[package]\nname = \"ossuary-core\"\n[dev-dependencies]\n\
+             ossuary-core = { path = \".\", features = [\"hazmat\"] }\n\
+             ossuary-testkit = { workspace = true, features = [\"core\"] }\n",
+        )?;
+        write("crates/core/src/lib.rs", forbid)?;
         let problems = check(&root);
         std::fs::remove_dir_all(&root)?;
         let problems = match problems {
@@ -449,6 +533,10 @@ mod tests {
             "crates/testkit/Cargo.toml: test-only crate `ossuary-testkit` must say `publish = false`"
                 .to_owned(),
             "crates/handshake/Cargo.toml: `ossuary-handshake` may not depend on `ossuary-testkit`"
+                .to_owned(),
+            "crates/core/Cargo.toml: `ossuary-core` dev-depends on itself".to_owned(),
+            "crates/core/Cargo.toml: `ossuary-core` turns on features of the test-only \
+             `ossuary-testkit`"
                 .to_owned(),
         ];
         for e in &expected {
@@ -473,6 +561,11 @@ renamed = { package = "ossuary-handshake", path = "../h" }
 getrandom = "0.4"
 [dev-dependencies]
 ossuary-ffi = { path = "../ffi" }
+ossuary-testkit.workspace = true
+ossuary-testkit.features = ["core"]
+self = { package = "ossuary-core", path = ".", features = ["hazmat"] }
+[dev-dependencies.bench]
+package = "ossuary-bench"
 [target.'cfg(unix)'.dependencies]
 "quoted" = "1"
 [build-dependencies.alias]
@@ -490,6 +583,19 @@ version = "1"
                 "getrandom",
                 "quoted",
                 "ossuary-cli"
+            ]
+        );
+        let dev = |name: &str, features| DevDep {
+            name: name.to_owned(),
+            features,
+        };
+        assert_eq!(
+            m.dev_deps,
+            [
+                dev("ossuary-ffi", false),
+                dev("ossuary-testkit", true),
+                dev("ossuary-core", true),
+                dev("ossuary-bench", false),
             ]
         );
     }
