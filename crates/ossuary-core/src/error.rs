@@ -203,7 +203,9 @@ impl fmt::Display for Error {
             Self::Entropy => f.write_str("the random number generator failed"),
             Self::InvalidKey => f.write_str("invalid key"),
             Self::Crypto(e) => write!(f, "cryptographic failure: {e}"),
-            Self::Poisoned => f.write_str("an earlier call was interrupted; the connection is unusable"),
+            Self::Poisoned => {
+                f.write_str("an earlier call was interrupted; the connection is unusable")
+            }
             Self::ApiMisuse(m) => write!(f, "API misuse: {m}"),
             Self::BufferTooSmall { needed } => write!(f, "buffer too small: {needed} bytes needed"),
         }
@@ -296,7 +298,10 @@ mod tests {
     fn crypto_errors_keep_their_kind() {
         use ossuary_crypto::Error as Crypto;
         assert_eq!(Error::from(Crypto::Decrypt), Error::BadRecord);
-        assert_eq!(Error::from(Crypto::CounterExhausted), Error::CounterExhausted);
+        assert_eq!(
+            Error::from(Crypto::CounterExhausted),
+            Error::CounterExhausted
+        );
         assert_eq!(Error::from(Crypto::Rng), Error::Entropy);
         assert_eq!(
             Error::from(Crypto::MessageTooLong),
@@ -392,8 +397,16 @@ mod tests {
             ),
             (Error::BadRecord, true, ResetReason::RECORD_FAILURE),
             (Error::CounterExhausted, true, ResetReason::RECORD_FAILURE),
-            (Error::HandshakeTimeout, false, ResetReason::HANDSHAKE_TIMEOUT),
-            (Error::UntrustedServer, false, ResetReason::SERVER_NOT_TRUSTED),
+            (
+                Error::HandshakeTimeout,
+                false,
+                ResetReason::HANDSHAKE_TIMEOUT,
+            ),
+            (
+                Error::UntrustedServer,
+                false,
+                ResetReason::SERVER_NOT_TRUSTED,
+            ),
             (Error::Entropy, false, ResetReason::UNSPECIFIED),
             (
                 Error::Handshake(HandshakeError::Signer),

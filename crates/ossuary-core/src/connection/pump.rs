@@ -142,7 +142,12 @@ impl Connection {
 
     /// Handles a frame that lies whole in the caller's input. Returns the
     /// plaintext written to `out`.
-    fn on_borrowed(&mut self, header: Header, frame: &[u8], out: &mut [u8]) -> Result<usize, Error> {
+    fn on_borrowed(
+        &mut self,
+        header: Header,
+        frame: &[u8],
+        out: &mut [u8],
+    ) -> Result<usize, Error> {
         let body = frame.get(HEADER_LEN..).unwrap_or_default();
         match &mut self.state {
             State::Established(session) => {

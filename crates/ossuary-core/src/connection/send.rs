@@ -4,8 +4,8 @@
 use ossuary_handshake::{ClientConfig, ClientState};
 use ossuary_wire::{HEADER_LEN, MAX_BODY_LEN};
 
-use super::{Connection, signer};
 use super::state::State;
+use super::{Connection, signer};
 use crate::error::{ApiMisuse, Error};
 use crate::record::{CONTROL_FRAME_LEN, RECORD_OVERHEAD};
 
@@ -90,7 +90,9 @@ impl Connection {
         self.guard(|c| match &mut c.state {
             State::Established(session) => c
                 .outbox
-                .write_with(CONTROL_FRAME_LEN, |buf| session.records.write_key_update(buf))
+                .write_with(CONTROL_FRAME_LEN, |buf| {
+                    session.records.write_key_update(buf)
+                })
                 .map(drop),
             _ => Err(ApiMisuse::HandshakeNotDone.into()),
         })
@@ -118,11 +120,13 @@ impl Connection {
             };
             let config = ClientConfig::new(signer(&c.identity), &c.authorized);
             let mut done = None;
-            let written = c.outbox.write_with(super::pump::MAX_HANDSHAKE_REPLY, |out| {
-                let (established, n) = auth.finish(&config, out)?;
-                done = Some(established);
-                Ok::<_, Error>(n)
-            });
+            let written = c
+                .outbox
+                .write_with(super::pump::MAX_HANDSHAKE_REPLY, |out| {
+                    let (established, n) = auth.finish(&config, out)?;
+                    done = Some(established);
+                    Ok::<_, Error>(n)
+                });
             written?;
             c.state = c.established(done.ok_or(Error::Poisoned)?);
             Ok(())
