@@ -3,22 +3,49 @@
 
 use core::fmt;
 use core::hash::{Hash, Hasher};
+use core::str::FromStr;
 
+use base64::Engine as _;
+use base64::engine::general_purpose::STANDARD as BASE64;
 use ed25519_dalek::Signer as _;
 use rand_core::CryptoRng;
+use sha2::{Digest as _, Sha256};
 use subtle::ConstantTimeEq;
 use zeroize::{ZeroizeOnDrop, Zeroizing};
 
 use crate::error::Error;
 use crate::hex::HexBytes;
-use crate::lengths::{PUBLIC_KEY_LEN, SECRET_KEY_LEN, SIGNATURE_LEN};
+use crate::lengths::{HASH_LEN, PUBLIC_KEY_LEN, SECRET_KEY_LEN, SIGNATURE_LEN};
+
+/// Base64 (standard, padded) of a 32-byte key: 44 characters.
+const PUBLIC_KEY_BASE64_LEN: usize = 44;
 
 /// A validated Ed25519 public key (identity).
 ///
 /// Constructing one checks, once, that the 32 bytes are the canonical encoding
 /// of a curve point and that the point is not of small order (a "weak" key, for
 /// which a signature can verify for almost any message). After that it is never
-/// re-checked. `Debug` and `Display` show the key as lowercase hex.
+/// re-checked.
+///
+/// `Display` writes the key's one text form, and `FromStr` parses exactly
+/// that form back:
+///
+/// ```text
+/// ossuary-ed25519 <standard base64, with padding, of the 32 bytes>
+/// ```
+///
+/// (one line, as OpenSSH writes `ssh-ed25519 AAAA…`). Base64 decoding is
+/// canonical, so each key has exactly one text form. `Debug` shows the bytes
+/// as lowercase hex.
+///
+/// ```
+/// use ossuary_crypto::{PublicKey, SecretKey};
+///
+/// let key = SecretKey::from_bytes(&[7; 32]).public_key();
+/// let text = key.to_string();
+/// assert!(text.starts_with("ossuary-ed25519 "));
+/// assert_eq!(text.parse::<PublicKey>(), Ok(key));
+/// ```
 ///
 /// It holds only the 32-byte encoding, so key lists and sessions stay small
 /// (a decompressed point is 160 bytes more); [`PublicKey::verify`]
@@ -66,6 +93,16 @@ impl PublicKey {
     /// The 32-byte encoding, copied.
     pub fn to_bytes(&self) -> [u8; PUBLIC_KEY_LEN] {
         self.0
+    }
+
+    /// The type tag that starts the key's text form (`Display`, `FromStr`).
+    pub const TEXT_TAG: &'static str = "ossuary-ed25519";
+
+    /// SHA-256 of the 32-byte encoding, the hash behind the `SHA256:…`
+    /// fingerprints users see (OpenSSH hashes its own key blob instead, so
+    /// the two never coincide for the same key).
+    pub fn fingerprint(&self) -> [u8; HASH_LEN] {
+        Sha256::digest(self.0).into()
     }
 
     /// Verifies an Ed25519 signature over `msg`, strictly: `S` must be
@@ -152,8 +189,40 @@ impl fmt::Debug for PublicKey {
 }
 
 impl fmt::Display for PublicKey {
+    /// The key's text form: `ossuary-ed25519 <base64>`.
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        fmt::Display::fmt(&HexBytes(self.as_bytes()), f)
+        let mut buf = [0u8; PUBLIC_KEY_BASE64_LEN];
+        let len = BASE64
+            .encode_slice(self.0, &mut buf)
+            .map_err(|_| fmt::Error)?;
+        let text = buf
+            .get(..len)
+            .and_then(|b| core::str::from_utf8(b).ok())
+            .ok_or(fmt::Error)?;
+        write!(f, "{} {text}", Self::TEXT_TAG)
+    }
+}
+
+impl FromStr for PublicKey {
+    type Err = Error;
+
+    /// Parses exactly what `Display` writes: `ossuary-ed25519`, one space,
+    /// and the canonical padded base64 of a valid key; nothing before or
+    /// after (a comment belongs to a key *line*, which `ossuary-keys` parses).
+    fn from_str(s: &str) -> Result<Self, Error> {
+        let encoded = s
+            .strip_prefix(Self::TEXT_TAG)
+            .and_then(|rest| rest.strip_prefix(' '))
+            .filter(|b64| b64.len() == PUBLIC_KEY_BASE64_LEN)
+            .ok_or(Error::InvalidPublicKey)?;
+        // `decode_slice` wants room for its estimate (33 bytes for 44
+        // characters); the exact length is checked after.
+        let mut buf = [0u8; PUBLIC_KEY_LEN + 1];
+        let len = BASE64
+            .decode_slice(encoded, &mut buf)
+            .map_err(|_| Error::InvalidPublicKey)?;
+        let bytes = buf.get(..len).ok_or(Error::InvalidPublicKey)?;
+        Self::try_from(bytes)
     }
 }
 
@@ -301,6 +370,8 @@ mod tests {
     use std::string::ToString;
 
     use ossuary_testkit::PresetRng;
+
+    use std::string::String;
 
     use super::{PublicKey, SecretKey, Signer};
     use crate::error::Error;
@@ -536,14 +607,25 @@ mod tests {
     }
 
     #[test]
-    fn public_key_formats_as_hex() {
-        let pk = SecretKey::from_bytes(&[3; 32]).public_key();
+    fn public_key_displays_its_text_form_and_debugs_as_hex() {
+        // RFC 8032 §7.1 TEST 1: the key d75a98…511a.
+        let pk: PublicKey = "ossuary-ed25519 11qYAYKxCrfVS/7TyWQHOg7hcvPapiMlrwIaaPcHURo="
+            .parse()
+            .unwrap();
+        assert_eq!(
+            to_hex(pk.as_bytes()),
+            "d75a980182b10ab7d54bfed3c964073a0ee172f3daa62325af021a68f707511a"
+        );
+        assert_eq!(
+            pk.to_string(),
+            "ossuary-ed25519 11qYAYKxCrfVS/7TyWQHOg7hcvPapiMlrwIaaPcHURo="
+        );
         let hex = to_hex(pk.as_bytes());
-        assert_eq!(pk.to_string(), hex);
         assert_eq!(format!("{pk:?}"), format!("PublicKey({hex})"));
         let mut set = HashSet::new();
-        set.insert(pk);
+        set.insert(SecretKey::from_bytes(&[3; 32]).public_key());
         assert!(set.contains(&SecretKey::from_bytes(&[3; 32]).public_key()));
+        assert!(!set.contains(&pk));
     }
 
     #[test]
@@ -554,6 +636,88 @@ mod tests {
         );
         let sk = SecretKey::try_from(&[4u8; 32][..]).unwrap();
         assert_eq!(*sk.to_bytes(), [4; 32]);
+    }
+
+    #[test]
+    fn from_str_accepts_only_the_display_form() {
+        let pk = SecretKey::from_bytes(&[3; 32]).public_key();
+        let text = pk.to_string();
+        assert_eq!(text.parse::<PublicKey>(), Ok(pk));
+        let b64 = text.strip_prefix("ossuary-ed25519 ").unwrap();
+        for bad in [
+            String::new(),
+            b64.to_string(),
+            format!("ossuary-ed25519  {b64}"),
+            format!("ossuary-ed25519\t{b64}"),
+            format!(" {text}"),
+            format!("{text} "),
+            format!("{text}\n"),
+            format!("{text} comment"),
+            format!("ssh-ed25519 {b64}"),
+            format!("OSSUARY-ED25519 {b64}"),
+            format!("ossuary-ed25519 {}", b64.trim_end_matches('=')),
+            format!("ossuary-ed25519 {}", &b64[..40]),
+            // 33 bytes.
+            format!("ossuary-ed25519 {}AA==", &b64[..40]),
+        ] {
+            assert_eq!(
+                bad.parse::<PublicKey>(),
+                Err(Error::InvalidPublicKey),
+                "{bad:?}"
+            );
+        }
+        // A weak key (the identity, 01 00…00) in the right shape is still
+        // refused.
+        assert_eq!(
+            "ossuary-ed25519 AQAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA=".parse::<PublicKey>(),
+            Err(Error::InvalidPublicKey)
+        );
+        // Non-canonical trailing bits ("…AAB=" decodes to the same bytes as
+        // "…AAA=") are refused, so each key has one text form.
+        assert!(
+            "ossuary-ed25519 11qYAYKxCrfVS/7TyWQHOg7hcvPapiMlrwIaaPcHURo="
+                .parse::<PublicKey>()
+                .is_ok()
+        );
+        assert_eq!(
+            "ossuary-ed25519 11qYAYKxCrfVS/7TyWQHOg7hcvPapiMlrwIaaPcHURp=".parse::<PublicKey>(),
+            Err(Error::InvalidPublicKey)
+        );
+    }
+
+    /// SHA-256 of RFC 8032 §7.1 TEST 1's public key.
+    const FINGERPRINT_TEST_1: &str =
+        "21fe31dfa154a261626bf854046fd2271b7bed4b6abe45aa58877ef47f9721b9";
+
+    #[test]
+    fn fingerprint_is_sha256_of_the_key_bytes() {
+        // SHA-256 of RFC 8032 §7.1 TEST 1's public key, computed with
+        // `xxd -r -p | sha256sum`.
+        let pk = SecretKey::from_bytes(&crate::test_support::array(&crate::test_support::hex(
+            "9d61b19deffd5a60ba844af492ec2cc44449c5697b326919703bac031cae7f60",
+        )))
+        .public_key();
+        assert_eq!(to_hex(&pk.fingerprint()), FINGERPRINT_TEST_1);
+    }
+
+    proptest::proptest! {
+        #[test]
+        fn text_form_round_trips(seed in proptest::array::uniform32(proptest::prelude::any::<u8>())) {
+            let pk = SecretKey::from_bytes(&seed).public_key();
+            proptest::prop_assert_eq!(pk.to_string().parse::<PublicKey>(), Ok(pk));
+        }
+
+        #[test]
+        fn from_str_never_panics(s in "\\PC*") {
+            let _ = s.parse::<PublicKey>();
+        }
+
+        #[test]
+        fn from_str_never_panics_near_the_form(s in "ossuary-ed25519 [A-Za-z0-9+/=]{0,48}") {
+            if let Ok(pk) = s.parse::<PublicKey>() {
+                proptest::prop_assert_eq!(pk.to_string(), s);
+            }
+        }
     }
 
     #[test]
