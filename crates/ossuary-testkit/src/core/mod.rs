@@ -1,5 +1,5 @@
 //! The `session_open` and `io_stream` fuzz functions (`docs/FUZZING.md`): a
-//! real [`Connection`](ossuary_core::Connection) receiving arbitrary bytes
+//! real [`Connection`] receiving arbitrary bytes
 //! ([`session_open`]) and the [`Stream`](ossuary_core::Stream) adapter over an
 //! in-memory transport ([`io_stream`]). Behind the testkit's `core` feature,
 //! which turns on `ossuary-core/hazmat` for
