@@ -93,13 +93,13 @@ pub(crate) fn new_pair(
                     Config::default(),
                     keys.client.signer(),
                 )?,
-                Mode::Anonymous => Connection::new(Role::Client, Config::default())?,
+                Mode::Anonymous => Connection::client(Config::default())?,
             };
-            client.add_authorized_key(keys.server.public);
+            client.add_authorized_key(keys.server.public)?;
             let mut server =
                 Connection::with_identity(server_role, Config::default(), keys.server.signer())?;
             if mode == Mode::Mutual {
-                server.add_authorized_key(keys.client.public);
+                server.add_authorized_key(keys.client.public)?;
             }
             (client, server)
         }
@@ -110,16 +110,16 @@ pub(crate) fn new_pair(
                     Config::default(),
                     Box::new(SecretKey::try_from(&keys.client.secret[..])?),
                 )?,
-                Mode::Anonymous => Connection::new(Role::Client, Config::default())?,
+                Mode::Anonymous => Connection::client(Config::default())?,
             };
-            client.add_authorized_key(PublicKey::try_from(&keys.server.public.as_bytes()[..])?);
+            client.add_authorized_key(PublicKey::try_from(&keys.server.public.as_bytes()[..])?)?;
             let mut server = Connection::with_identity(
                 server_role,
                 Config::default(),
                 Box::new(SecretKey::try_from(&keys.server.secret[..])?),
             )?;
             if mode == Mode::Mutual {
-                server.add_authorized_key(PublicKey::try_from(&keys.client.public.as_bytes()[..])?);
+                server.add_authorized_key(PublicKey::try_from(&keys.client.public.as_bytes()[..])?)?;
             }
             (client, server)
         }

@@ -13,7 +13,7 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::{Duration, Instant};
 
-use ossuary_core::{Config, Connection, HandshakeStatus, Role, Stream};
+use ossuary_core::{Config, Connection, HandshakeStatus, Role, Stream, Transport};
 
 /// A transport that counts the bytes it carries, to show the wire cost.
 struct Counted {
@@ -24,6 +24,16 @@ struct Counted {
 impl Read for Counted {
     fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
         self.tcp.read(buf)
+    }
+}
+
+/// Lets the stream bound its reads by the handshake deadline.
+impl Transport for Counted {
+    fn read_timeout(&self) -> io::Result<Option<Duration>> {
+        self.tcp.read_timeout()
+    }
+    fn set_read_timeout(&self, timeout: Option<Duration>) -> io::Result<()> {
+        self.tcp.set_read_timeout(timeout)
     }
 }
 
@@ -63,7 +73,7 @@ fn run() -> Result<(), Box<dyn std::error::Error>> {
                 Config::default(),
                 Box::new(server_secret),
             )?;
-            conn.add_authorized_key(client_public);
+            conn.add_authorized_key(client_public)?;
             let mut stream = Stream::new(conn, tcp);
             stream.complete_handshake()?;
             let who = stream
@@ -92,7 +102,10 @@ fn run() -> Result<(), Box<dyn std::error::Error>> {
     let sent = Arc::new(AtomicU64::new(0));
     let tcp = TcpStream::connect(addr)?;
     tcp.set_read_timeout(Some(Duration::from_secs(30)))?;
-    let conn = Connection::with_identity(Role::Client, Config::default(), Box::new(client_secret))?;
+    let mut conn =
+        Connection::with_identity(Role::Client, Config::default(), Box::new(client_secret))?;
+    // The client was told the server's key out of band: it pins it.
+    conn.add_authorized_key(server_public)?;
     let mut stream = Stream::new(
         conn,
         Counted {
@@ -103,17 +116,8 @@ fn run() -> Result<(), Box<dyn std::error::Error>> {
 
     let start = Instant::now();
     match stream.complete_handshake()? {
-        HandshakeStatus::UntrustedServer(key) => {
-            println!("client: first contact, server proves key {key}: not yet trusted (TOFU)");
-            if key != server_public {
-                return Err("the server proved a different key than expected".into());
-            }
-            println!("client: key matches what we were told out of band; trusting it");
-            stream.connection_mut().trust_server()?;
-            stream.complete_handshake()?;
-        }
-        HandshakeStatus::Done => println!("client: server key was already trusted"),
-        HandshakeStatus::InProgress => return Err("handshake still in progress".into()),
+        HandshakeStatus::Done => println!("client: the server proved the pinned key"),
+        other => return Err(format!("handshake not done: {other:?}").into()),
     }
     println!(
         "client: handshake done in {:?}; client sent {} handshake bytes",

@@ -36,10 +36,13 @@ fn run() -> Result<(), Box<dyn std::error::Error>> {
             let key = common::read_secret_key(&PathBuf::from(path))?;
             Connection::with_identity(Role::Client, Config::default(), Box::new(key))?
         }
-        None => Connection::new(Role::Client, Config::default())?,
+        None => Connection::client(Config {
+            trust_on_first_use: true,
+            ..Config::default()
+        })?,
     };
     for key in common::read_public_keys(&known_hosts)? {
-        conn.add_authorized_key(key);
+        conn.add_authorized_key(key)?;
     }
 
     let tcp = TcpStream::connect(&addr)?;

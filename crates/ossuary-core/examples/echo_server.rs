@@ -48,7 +48,7 @@ fn serve(tcp: TcpStream, settings: &Settings) -> Result<u64, Box<dyn std::error:
         Box::new(SharedKey(Arc::clone(&settings.key))),
     )?;
     for key in settings.authorized.iter().flatten() {
-        conn.add_authorized_key(*key);
+        conn.add_authorized_key(*key)?;
     }
     let mut stream = Stream::new(conn, tcp);
     stream.complete_handshake()?;

@@ -45,7 +45,8 @@ impl Clock for SystemClock {
 pub struct Config {
     /// Re-handshakes allowed after errors over the connection's life (default 3).
     pub max_resets: u32,
-    /// Time allowed from the first handshake byte to completion (default 10 s).
+    /// Time allowed for a handshake, from the connection's creation (or the
+    /// re-handshake's start) to completion (default 10 s).
     pub handshake_timeout: Duration,
     /// Records sent under one key before an automatic key update (default 2^24).
     pub key_update_records: u64,
@@ -55,6 +56,16 @@ pub struct Config {
     pub max_record_plaintext: usize,
     /// The time source for the handshake deadline.
     pub clock: Arc<dyn Clock>,
+    /// Client: pause the handshake for the application's decision when the
+    /// server proves a key and no key was pinned for it
+    /// (Trust-On-First-Use). Off by default: an unknown server is refused
+    /// with [`Error::UntrustedServer`](crate::Error::UntrustedServer). A
+    /// server key that differs from a pinned one is refused either way.
+    pub trust_on_first_use: bool,
+    /// Let a re-handshake (after [`Connection::reset`](crate::Connection::reset))
+    /// authenticate a different peer than the first handshake did. Off by
+    /// default: the peer identity of a connection never changes silently.
+    pub allow_identity_change_on_reset: bool,
 }
 
 impl Config {
@@ -75,6 +86,8 @@ impl Default for Config {
             key_update_bytes: 1 << 34,
             max_record_plaintext: ossuary_wire::MAX_RECORD_PLAINTEXT,
             clock: Arc::new(SystemClock),
+            trust_on_first_use: false,
+            allow_identity_change_on_reset: false,
         }
     }
 }
@@ -87,6 +100,11 @@ impl core::fmt::Debug for Config {
             .field("key_update_records", &self.key_update_records)
             .field("key_update_bytes", &self.key_update_bytes)
             .field("max_record_plaintext", &self.max_record_plaintext)
+            .field("trust_on_first_use", &self.trust_on_first_use)
+            .field(
+                "allow_identity_change_on_reset",
+                &self.allow_identity_change_on_reset,
+            )
             .finish_non_exhaustive()
     }
 }

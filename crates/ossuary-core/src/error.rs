@@ -3,6 +3,7 @@
 
 use core::fmt;
 
+use ossuary_crypto::PublicKey;
 use ossuary_handshake::Error as HandshakeError;
 use ossuary_wire::{DecodeError, FrameType, ResetReason};
 
@@ -45,13 +46,49 @@ pub enum Error {
     /// A record failed to authenticate: altered, replayed, reordered,
     /// dropped or forged. Deliberately carries no detail.
     BadRecord,
-    /// The peer abandoned the session with this RESET reason. When it came
-    /// before the peer had traffic keys the reason is unauthenticated.
-    PeerReset(ResetReason),
+    /// The peer abandoned the session with a RESET.
+    PeerReset {
+        /// The reason the peer gave (diagnostic only).
+        reason: ResetReason,
+        /// Whether the RESET was sealed under the peer's traffic key. A
+        /// plaintext RESET (during the handshake, or in the client's
+        /// server-unconfirmed window) can be forged by anyone on the path.
+        authenticated: bool,
+    },
     /// The handshake did not finish within the configured deadline.
-    HandshakeTimeout,
-    /// The server's identity key is not trusted (the application rejected it).
-    UntrustedServer,
+    HandshakeTimeout {
+        /// Whether any byte had come from the peer. A peer that never
+        /// answers may not be an Ossuary endpoint at all (a wrong port?).
+        heard_from_peer: bool,
+    },
+    /// The server proved an identity key this client does not trust: none
+    /// was pinned and Trust-On-First-Use is off, or the application
+    /// rejected it ([`Connection::reject_server`](crate::Connection::reject_server)).
+    UntrustedServer {
+        /// The key the server proved.
+        key: PublicKey,
+    },
+    /// The server proved a key other than the one this client expects for
+    /// it: pinned with `add_authorized_key`, or proven by the first
+    /// handshake of this connection. Never paused for approval.
+    ServerKeyChanged {
+        /// The key the client expected (the first one pinned).
+        expected: PublicKey,
+        /// The key the server proved.
+        got: PublicKey,
+    },
+    /// A re-handshake authenticated a different client than the first
+    /// handshake of this connection (anonymous counts as an identity).
+    /// Allowed only with `Config::allow_identity_change_on_reset`.
+    ClientIdentityChanged {
+        /// The client identity of the first handshake.
+        first: Option<PublicKey>,
+        /// The client identity of this one.
+        now: Option<PublicKey>,
+    },
+    /// The transport ended without the peer's authenticated CLOSE: data may
+    /// be missing (reported by [`Connection::end_of_input`](crate::Connection::end_of_input)).
+    Truncated,
     /// The session was closed: by [`Connection::close`](crate::Connection::close)
     /// for sending, or by the peer's authenticated CLOSE for receiving.
     Closed,
@@ -92,6 +129,11 @@ pub enum ApiMisuse {
     BufferedData,
     /// `reset` was called on a connection that has not failed.
     NotFailed,
+    /// The in-place API was given a buffer that is not exactly one whole
+    /// frame (shorter, or longer than its length field says).
+    NotOneFrame,
+    /// An open server accepts any client: it has no authorized keys.
+    NotAuthenticatingServer,
 }
 
 /// The frame types an established session accepts.
@@ -131,11 +173,14 @@ impl Error {
             Self::UnexpectedFrame { .. } => ResetReason::DECODE_ERROR,
             Self::Handshake(HandshakeError::PeerMisbehaved(_)) => ResetReason::HANDSHAKE_FAILURE,
             Self::Handshake(
-                HandshakeError::ClientIdentityRequired | HandshakeError::UnauthorizedClient,
-            ) => ResetReason::CLIENT_NOT_AUTHORIZED,
+                HandshakeError::ClientIdentityRequired | HandshakeError::UnauthorizedClient(_),
+            )
+            | Self::ClientIdentityChanged { .. } => ResetReason::CLIENT_NOT_AUTHORIZED,
             Self::BadRecord | Self::CounterExhausted => ResetReason::RECORD_FAILURE,
-            Self::HandshakeTimeout => ResetReason::HANDSHAKE_TIMEOUT,
-            Self::UntrustedServer => ResetReason::SERVER_NOT_TRUSTED,
+            Self::HandshakeTimeout { .. } => ResetReason::HANDSHAKE_TIMEOUT,
+            Self::UntrustedServer { .. } | Self::ServerKeyChanged { .. } => {
+                ResetReason::SERVER_NOT_TRUSTED
+            }
             _ => ResetReason::UNSPECIFIED,
         }
     }
@@ -157,7 +202,6 @@ impl From<HandshakeError> for Error {
             HandshakeError::UnexpectedFrame { expected, got } => {
                 Self::UnexpectedFrame { expected, got }
             }
-            HandshakeError::UntrustedServer => Self::UntrustedServer,
             HandshakeError::BufferTooSmall { needed } => Self::BufferTooSmall { needed },
             HandshakeError::Rng => Self::Entropy,
             particular => Self::Handshake(particular),
@@ -189,14 +233,65 @@ impl fmt::Display for Error {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
             Self::Decode(e) => write!(f, "malformed frame: {e}"),
+            Self::UnexpectedFrame { got, .. } if !got.is_known() => write!(
+                f,
+                "unknown frame type {:#04x}: the peer may not be an Ossuary endpoint",
+                got.0
+            ),
             Self::UnexpectedFrame { expected, got } => {
                 write!(f, "unexpected {got:?} frame, expected one of {expected:?}")
             }
             Self::Handshake(e) => write!(f, "handshake failed: {e}"),
             Self::BadRecord => f.write_str("record failed to authenticate"),
-            Self::PeerReset(r) => write!(f, "peer reset the session ({r:?})"),
-            Self::HandshakeTimeout => f.write_str("handshake deadline passed"),
-            Self::UntrustedServer => f.write_str("server identity key not trusted"),
+            Self::PeerReset {
+                reason,
+                authenticated,
+            } => {
+                let how = if *authenticated {
+                    "authenticated"
+                } else {
+                    "unauthenticated"
+                };
+                write!(f, "peer reset the session ({reason:?}, {how})")?;
+                if *reason == ResetReason::HANDSHAKE_TIMEOUT {
+                    f.write_str(
+                        ": its handshake deadline passed (a trust decision that takes longer \
+                         than the peer's deadline ends the handshake this way)",
+                    )?;
+                }
+                Ok(())
+            }
+            Self::HandshakeTimeout {
+                heard_from_peer: true,
+            } => f.write_str("handshake deadline passed"),
+            Self::HandshakeTimeout {
+                heard_from_peer: false,
+            } => f.write_str(
+                "handshake deadline passed with no reply from the peer: \
+                 it may not be an Ossuary endpoint (wrong address or port?)",
+            ),
+            Self::UntrustedServer { key } => write!(
+                f,
+                "server key {} is not trusted (not pinned, and trust on first use is off \
+                 or the application refused it)",
+                fingerprint(key)
+            ),
+            Self::ServerKeyChanged { expected, got } => write!(
+                f,
+                "SERVER KEY CHANGED: expected {}, the server proved {}; refusing \
+                 (someone may be intercepting the connection, or the server's key was replaced)",
+                fingerprint(expected),
+                fingerprint(got)
+            ),
+            Self::ClientIdentityChanged { first, now } => write!(
+                f,
+                "a re-handshake authenticated another client ({} instead of {})",
+                describe(*now),
+                describe(*first)
+            ),
+            Self::Truncated => f.write_str(
+                "the transport ended without the peer's authenticated close: data may be missing",
+            ),
             Self::Closed => f.write_str("session closed"),
             Self::CounterExhausted => f.write_str("record counter exhausted"),
             Self::ResetLimit => f.write_str("no re-handshakes left"),
@@ -212,6 +307,28 @@ impl fmt::Display for Error {
     }
 }
 
+/// A key's fingerprint as users know it from OpenSSH (`SHA256:` and
+/// unpadded base64).
+fn fingerprint(key: &PublicKey) -> impl fmt::Display {
+    use base64::Engine as _;
+    let digest = base64::engine::general_purpose::STANDARD_NO_PAD.encode(key.fingerprint());
+    format!("SHA256:{digest}")
+}
+
+/// A client identity for messages: its fingerprint, or "an anonymous client".
+fn describe(identity: Option<PublicKey>) -> impl fmt::Display {
+    struct Described(Option<PublicKey>);
+    impl fmt::Display for Described {
+        fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+            match &self.0 {
+                Some(key) => write!(f, "{}", fingerprint(key)),
+                None => f.write_str("an anonymous client"),
+            }
+        }
+    }
+    Described(identity)
+}
+
 impl fmt::Display for ApiMisuse {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str(match self {
@@ -220,6 +337,8 @@ impl fmt::Display for ApiMisuse {
             Self::NotAwaitingTrust => "the handshake is not waiting for a trust decision",
             Self::BufferedData => "buffered data must be drained first",
             Self::NotFailed => "the connection has not failed",
+            Self::NotOneFrame => "the buffer must hold exactly one whole frame",
+            Self::NotAuthenticatingServer => "an open server has no authorized keys",
         })
     }
 }
@@ -239,12 +358,15 @@ impl From<Error> for std::io::Error {
     fn from(e: Error) -> Self {
         use std::io::ErrorKind;
         let kind = match e {
-            Error::UntrustedServer => ErrorKind::PermissionDenied,
-            Error::Handshake(
-                HandshakeError::UnauthorizedClient | HandshakeError::ClientIdentityRequired,
+            Error::UntrustedServer { .. }
+            | Error::ServerKeyChanged { .. }
+            | Error::ClientIdentityChanged { .. }
+            | Error::Handshake(
+                HandshakeError::UnauthorizedClient(_) | HandshakeError::ClientIdentityRequired,
             ) => ErrorKind::PermissionDenied,
-            Error::HandshakeTimeout => ErrorKind::TimedOut,
-            Error::PeerReset(_) => ErrorKind::ConnectionReset,
+            Error::HandshakeTimeout { .. } => ErrorKind::TimedOut,
+            Error::PeerReset { .. } => ErrorKind::ConnectionReset,
+            Error::Truncated => ErrorKind::UnexpectedEof,
             Error::Closed => ErrorKind::BrokenPipe,
             Error::ApiMisuse(_) | Error::BufferTooSmall { .. } | Error::InvalidKey => {
                 ErrorKind::InvalidInput

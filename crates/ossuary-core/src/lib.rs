@@ -19,7 +19,7 @@ mod rng;
 pub use config::{Clock, Config, Role};
 pub use connection::{Connection, HandshakeStatus, Progress};
 pub use error::{ApiMisuse, Error};
-pub use io::Stream;
+pub use io::{Stream, Transport};
 pub use keys::generate_keypair;
 pub use ossuary_crypto::{Error as CryptoError, PublicKey, SecretKey, Signer};
 pub use ossuary_handshake::{Error as HandshakeError, PeerMisbehaved};

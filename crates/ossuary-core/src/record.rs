@@ -18,6 +18,9 @@ use crate::error::{Error, RECORD_FRAMES};
 pub const RECORD_OVERHEAD: usize = HEADER_LEN + TAG_LEN;
 /// Bytes of a KEY_UPDATE or CLOSE frame.
 pub(crate) const CONTROL_FRAME_LEN: usize = HEADER_LEN + TAG_LEN;
+/// Room a sealed DATA record needs beyond its plaintext: its own overhead
+/// and a KEY_UPDATE frame that may have to follow it.
+pub(crate) const SEAL_ROOM: usize = RECORD_OVERHEAD + CONTROL_FRAME_LEN;
 /// Bytes of a sealed RESET frame.
 pub(crate) const SEALED_RESET_FRAME_LEN: usize = HEADER_LEN + RESET_SEALED_BODY_LEN;
 
@@ -89,9 +92,9 @@ impl RecordLayer {
 
     /// Seals `buf[3..3 + len]` as a DATA record and writes its header and
     /// tag. When the record reaches a key-update threshold a KEY_UPDATE
-    /// frame follows it, and `buf` must have 19 bytes to spare for it
-    /// (otherwise `BufferTooSmall`, before anything is sealed). Returns the
-    /// bytes written.
+    /// frame follows it: `buf` must always hold `len + 38` bytes (otherwise
+    /// `BufferTooSmall`, before anything is sealed). Returns the bytes
+    /// written.
     pub(crate) fn seal_data(&mut self, buf: &mut [u8], len: usize) -> Result<usize, Error> {
         match self.seal_data_fast(buf, len) {
             Some(sealed) => sealed,
@@ -119,6 +122,9 @@ impl RecordLayer {
             return None;
         }
         let body_len = u16::try_from(len.checked_add(TAG_LEN)?).ok()?;
+        if buf.len() < len.checked_add(SEAL_ROOM)? {
+            return None;
+        }
         let frame = buf.get_mut(..len.checked_add(RECORD_OVERHEAD)?)?;
         let (head, body) = frame.split_first_chunk_mut::<HEADER_LEN>()?;
         let (plain, tag) = body.split_last_chunk_mut::<TAG_LEN>()?;
@@ -136,13 +142,14 @@ impl RecordLayer {
     #[cold]
     #[inline(never)]
     fn seal_data_general(&mut self, buf: &mut [u8], len: usize) -> Result<usize, Error> {
-        // If this record reaches an update threshold, the KEY_UPDATE must
-        // follow it: ask for the room rather than skip the update.
+        // The room for the KEY_UPDATE that follows the record reaching an
+        // update threshold is asked for every time, so a buffer sized as
+        // documented never stops working at the threshold.
         let records = self.sent_records.saturating_add(1);
         let bytes = self.sent_bytes.saturating_add(len as u64);
         let due_after = records >= self.policy.records || bytes >= self.policy.bytes;
-        let needed = len + RECORD_OVERHEAD + CONTROL_FRAME_LEN;
-        if due_after && !self.sent_close && buf.len() < needed {
+        let needed = len + SEAL_ROOM;
+        if !self.sent_close && buf.len() < needed {
             return Err(Error::BufferTooSmall { needed });
         }
         let n = self.seal_frame(FrameType::DATA, buf, len)?;
@@ -279,7 +286,10 @@ impl RecordLayer {
             // server under its traffic key takes it (PROTOCOL.md §10.3).
             if self.accept_plain_reset && !self.peer_confirmed {
                 let body = frame.get(HEADER_LEN..).unwrap_or_default();
-                return Err(Error::PeerReset(ResetReason::parse(body)?));
+                return Err(Error::PeerReset {
+                    reason: ResetReason::parse(body)?,
+                    authenticated: false,
+                });
             }
             return Err(Error::BadRecord);
         }
@@ -310,7 +320,10 @@ impl RecordLayer {
                 self.received_close = true;
                 Ok(Opened::Close)
             }
-            _ => Err(Error::PeerReset(ResetReason::parse(plain)?)),
+            _ => Err(Error::PeerReset {
+                reason: ResetReason::parse(plain)?,
+                authenticated: true,
+            }),
         }
     }
 

@@ -548,10 +548,6 @@ mod tests {
             std::string::ToString::to_string(&Error::Rng),
             "the random number generator failed"
         );
-        assert_eq!(
-            Error::Rng.reset_reason(),
-            ossuary_wire::ResetReason::UNSPECIFIED
-        );
     }
 
     #[test]

@@ -2,10 +2,13 @@
 
 use core::fmt;
 
-use ossuary_wire::{DecodeError, FrameType, ResetReason};
+use ossuary_crypto::PublicKey;
+use ossuary_wire::{DecodeError, FrameType};
 
 /// Why a handshake failed. Every error is final: the state that returned it
-/// was consumed, and a new handshake must start from the beginning.
+/// was consumed, and a new handshake must start from the beginning. Which
+/// RESET reason reports an error to the peer is decided in one table, by
+/// the session layer (`ossuary-core`), which knows the phase.
 #[non_exhaustive]
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Error {
@@ -22,8 +25,9 @@ pub enum Error {
     PeerMisbehaved(PeerMisbehaved),
     /// The server requires client authentication and this client has no identity.
     ClientIdentityRequired,
-    /// The client was anonymous, or its key is not on the server's authorized list.
-    UnauthorizedClient,
+    /// The client was anonymous (`None`), or its verified key (`Some`) is
+    /// not on the server's authorized list.
+    UnauthorizedClient(Option<PublicKey>),
     /// The application refused the server's identity key.
     UntrustedServer,
     /// The local signer failed to produce a signature.
@@ -53,31 +57,6 @@ pub enum PeerMisbehaved {
     BadClientSignature,
 }
 
-impl Error {
-    /// The RESET reason code that reports this error to the peer (PROTOCOL.md §10).
-    #[must_use]
-    pub fn reset_reason(&self) -> ResetReason {
-        match self {
-            Self::Decode(DecodeError::UnsupportedVersion(_)) => ResetReason::UNSUPPORTED_VERSION,
-            // A finished handshake expects records: there, a stray known
-            // frame is a record failure (PROTOCOL.md §11.4).
-            Self::UnexpectedFrame { expected, got }
-                if got.is_known() && expected.contains(&FrameType::DATA) =>
-            {
-                ResetReason::RECORD_FAILURE
-            }
-            Self::UnexpectedFrame { got, .. } if got.is_known() => ResetReason::HANDSHAKE_FAILURE,
-            Self::Decode(_) | Self::UnexpectedFrame { .. } => ResetReason::DECODE_ERROR,
-            Self::PeerMisbehaved(_) => ResetReason::HANDSHAKE_FAILURE,
-            Self::ClientIdentityRequired | Self::UnauthorizedClient => {
-                ResetReason::CLIENT_NOT_AUTHORIZED
-            }
-            Self::UntrustedServer => ResetReason::SERVER_NOT_TRUSTED,
-            Self::Signer | Self::Rng | Self::BufferTooSmall { .. } => ResetReason::UNSPECIFIED,
-        }
-    }
-}
-
 impl From<DecodeError> for Error {
     fn from(e: DecodeError) -> Self {
         match e {
@@ -104,7 +83,12 @@ impl fmt::Display for Error {
             Self::ClientIdentityRequired => {
                 f.write_str("the server requires client authentication and no identity is set")
             }
-            Self::UnauthorizedClient => f.write_str("client is not authorized"),
+            Self::UnauthorizedClient(None) => {
+                f.write_str("an anonymous client is not authorized (client authentication required)")
+            }
+            Self::UnauthorizedClient(Some(key)) => {
+                write!(f, "client key {key} is not authorized")
+            }
             Self::UntrustedServer => f.write_str("server identity key was not trusted"),
             Self::Signer => f.write_str("the identity signer failed"),
             Self::Rng => f.write_str("the random number generator failed"),

@@ -295,7 +295,7 @@ impl ExpectClientAuth {
 
         let remote = match ClientIdentity::parse(plain)? {
             ClientIdentity::Anonymous if config.require_client_auth => {
-                return Err(Error::UnauthorizedClient);
+                return Err(Error::UnauthorizedClient(None));
             }
             ClientIdentity::Anonymous => None,
             ClientIdentity::Identity {
@@ -307,7 +307,7 @@ impl ExpectClientAuth {
                 log(config.key_log(), "transcript.th_c", &th_c);
                 let key = Signing::Client.verify(&identity, &th_c, &signature)?;
                 if config.require_client_auth && !config.authorized_clients.contains(&key) {
-                    return Err(Error::UnauthorizedClient);
+                    return Err(Error::UnauthorizedClient(Some(key)));
                 }
                 Some(key)
             }

@@ -3,7 +3,9 @@
 
 use core::ops::Range;
 
-use ossuary_wire::{DecodeError, HEADER_LEN, Header, Parsed};
+use ossuary_wire::{HEADER_LEN, Header, Parsed};
+
+use crate::error::Error;
 
 /// The frame being assembled from input that arrived in pieces; after a DATA
 /// record opened in place, its plaintext until the caller has taken it.
@@ -14,6 +16,8 @@ pub(super) struct Inbox {
     header: Option<Header>,
     /// Plaintext in `bytes` not yet handed out.
     plain: Range<usize>,
+    /// Bytes of a refused frame still to be skipped.
+    skip: usize,
 }
 
 impl Inbox {
@@ -22,17 +26,28 @@ impl Inbox {
         self.bytes.is_empty()
     }
 
+    /// Bytes held (a partial or whole frame).
+    pub(super) fn len(&self) -> usize {
+        self.bytes.len()
+    }
+
     /// Whether plaintext is waiting for the caller.
     pub(super) fn has_plaintext(&self) -> bool {
         !self.plain.is_empty()
     }
 
     /// Appends input until one whole frame is held. Returns the bytes used
-    /// and the frame's header once it is complete.
+    /// and the frame's header once it is complete. `check` sees the header
+    /// as soon as its three bytes are in.
     ///
     /// # Errors
-    /// The header's [`DecodeError`] (an illegal length for its type).
-    pub(super) fn fill(&mut self, input: &[u8]) -> Result<(usize, Option<Header>), DecodeError> {
+    /// The header's [`DecodeError`](ossuary_wire::DecodeError) (an illegal
+    /// length for its type), or `check`'s error.
+    pub(super) fn fill(
+        &mut self,
+        input: &[u8],
+        mut check: impl FnMut(Header) -> Result<Header, Error>,
+    ) -> Result<(usize, Option<Header>), Error> {
         let mut used = 0;
         loop {
             let wanted = match self.header {
@@ -50,7 +65,7 @@ impl Inbox {
             match self.header {
                 Some(header) => return Ok((used, Some(header))),
                 None => match Header::parse(&self.bytes)? {
-                    Parsed::Complete { value, .. } => self.header = Some(value),
+                    Parsed::Complete { value, .. } => self.header = Some(check(value)?),
                     // Cannot happen: the header's three bytes are all in.
                     Parsed::Incomplete { .. } => return Ok((used, None)),
                 },
@@ -99,6 +114,25 @@ impl Inbox {
         n
     }
 
+    /// Drops a frame whose header was refused; the `remaining` bytes of it
+    /// that are still to come are to be skipped.
+    pub(super) fn refuse(&mut self, remaining: usize) {
+        self.clear();
+        self.skip = remaining;
+    }
+
+    /// Whether a refused frame is being skipped.
+    pub(super) fn skipping(&self) -> bool {
+        self.skip > 0
+    }
+
+    /// Skips bytes of a refused frame; returns how many were taken.
+    pub(super) fn skip(&mut self, input: &[u8]) -> usize {
+        let n = self.skip.min(input.len());
+        self.skip -= n;
+        n
+    }
+
     /// Drops the frame (keeps the memory for the next one).
     pub(super) fn clear(&mut self) {
         self.bytes.clear();
@@ -108,7 +142,9 @@ impl Inbox {
 
     /// Drops the frame and gives the memory back.
     pub(super) fn release(&mut self) {
+        let skip = self.skip;
         *self = Self::default();
+        self.skip = skip;
     }
 }
 
@@ -174,19 +210,19 @@ mod tests {
         let frame = [FrameType::RESET.0, 0, 1, 7];
         let mut inbox = Inbox::default();
         for (i, b) in frame.iter().enumerate() {
-            let (used, header) = inbox.fill(&[*b]).unwrap();
+            let (used, header) = inbox.fill(&[*b], Ok).unwrap();
             assert_eq!(used, 1);
             assert_eq!(header.is_some(), i == frame.len() - 1);
         }
         assert_eq!(inbox.frame(), &frame);
         // A complete frame takes no more input.
-        assert_eq!(inbox.fill(&[1, 2]).unwrap().0, 0);
+        assert_eq!(inbox.fill(&[1, 2], Ok).unwrap().0, 0);
     }
 
     #[test]
     fn inbox_refuses_an_illegal_length_at_the_header() {
         let mut inbox = Inbox::default();
-        assert!(inbox.fill(&[FrameType::RESET.0, 0, 9]).is_err());
+        assert!(inbox.fill(&[FrameType::RESET.0, 0, 9], Ok).is_err());
     }
 
     #[test]

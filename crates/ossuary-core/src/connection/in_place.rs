@@ -4,16 +4,24 @@
 use super::Connection;
 use super::state::State;
 use crate::error::{ApiMisuse, Error};
-use crate::record::{Opened, RECORD_OVERHEAD};
+use ossuary_wire::{Frame, Parsed};
+
+use crate::record::{Opened, SEAL_ROOM};
 
 impl Connection {
     /// Seals `buf[3..3 + len]` as one DATA record in place, writing its
-    /// header and tag; returns the frame length (`len + 19`). Pass 19 more
-    /// bytes than that so an automatic key update can follow the record
-    /// (it is then included in the returned length). Allocates nothing.
+    /// header and tag; returns the bytes to send: the frame (`len + 19`),
+    /// followed by a KEY_UPDATE frame (19 more) when the record reached a
+    /// key-update threshold. `buf` must hold `len + 2 * RECORD_OVERHEAD`
+    /// bytes (`len + 38`), always, so a buffer sized once never fails at a
+    /// threshold. Allocates nothing.
+    ///
+    /// ```text
+    ///  buf: [ header 3 | plaintext len | tag 16 ][ KEY_UPDATE 19, when due ]
+    /// ```
     ///
     /// # Errors
-    /// [`Error::BufferTooSmall`] if `buf` cannot hold `len + 19` bytes;
+    /// [`Error::BufferTooSmall`] if `buf` cannot hold `len + 38` bytes;
     /// [`ApiMisuse::BufferedData`] if buffered output is pending;
     /// [`ApiMisuse::HandshakeNotDone`]; [`Error::Closed`].
     #[inline]
@@ -43,9 +51,9 @@ impl Connection {
         if buffered {
             return Err(ApiMisuse::BufferedData.into());
         }
-        if len > max || buf.len() < len + RECORD_OVERHEAD {
+        if len > max || buf.len() < len + SEAL_ROOM {
             return Err(Error::BufferTooSmall {
-                needed: len.min(max) + RECORD_OVERHEAD,
+                needed: len.min(max) + SEAL_ROOM,
             });
         }
         session
@@ -58,6 +66,8 @@ impl Connection {
     /// `frame[range]` of [`Opened::Data`]. Allocates nothing.
     ///
     /// # Errors
+    /// [`ApiMisuse::NotOneFrame`] if `frame` is shorter or longer than the
+    /// frame its header describes (a caller mistake: nothing changes);
     /// [`ApiMisuse::BufferedData`] if a partial frame is buffered inside;
     /// [`Error::BadRecord`], [`Error::PeerReset`] and the other record
     /// errors (sticky).
@@ -88,6 +98,14 @@ impl Connection {
         };
         if buffered {
             return Err(ApiMisuse::BufferedData.into());
+        }
+        // A whole frame, or the caller's mistake. A header the peer made
+        // illegal is the peer's error (sticky), reported by `open`.
+        if let Ok(parsed) = Frame::parse(frame) {
+            match parsed {
+                Parsed::Complete { consumed, .. } if consumed == frame.len() => {}
+                _ => return Err(ApiMisuse::NotOneFrame.into()),
+            }
         }
         session
             .records

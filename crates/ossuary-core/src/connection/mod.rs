@@ -29,7 +29,7 @@ mod send;
 mod state;
 
 use buffers::{Inbox, Outbox};
-use state::State;
+use state::{FirstPeer, State};
 
 /// How much of the input was used and how much plaintext was written.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
@@ -70,31 +70,31 @@ pub struct Connection {
     rng: Randomness,
     state: State,
     resets_left: u32,
+    /// Who the first handshake authenticated: every re-handshake must
+    /// authenticate the same peer (unless the configuration allows a change).
+    first_peer: FirstPeer,
     inbox: Inbox,
     outbox: Outbox,
 }
 
 impl Connection {
-    /// A connection for `role`. A client queues its CLIENT_HELLO at once
-    /// and its handshake deadline starts now; a server's starts with the
-    /// first byte it receives. A server gets a random identity key: give it
-    /// its own with [`Self::with_identity`].
+    /// An anonymous client. It queues its CLIENT_HELLO at once (take it
+    /// with [`Self::pending_output`]), and its handshake deadline starts now.
     ///
     /// # Errors
     /// [`Error::Entropy`] if the OS random number generator fails.
-    pub fn new(role: Role, config: Config) -> Result<Self, Error> {
-        let identity: Option<Identity> = if role.is_server() {
-            Some(Box::new(crate::keys::generate_keypair()?.0))
-        } else {
-            None
-        };
-        Self::build(role, config, identity, Randomness::Os)
+    pub fn client(config: Config) -> Result<Self, Error> {
+        Self::build(Role::Client, config, None, Randomness::Os)
     }
 
-    /// A connection for `role` that proves the identity of `signer`. A
-    /// server that serves many connections loads its key once and shares
-    /// it, for instance as an `Arc<SecretKey>` (see [`Signer`]); a key in an
-    /// HSM, TPM or secure element only needs to sign.
+    /// A connection for `role` that proves the identity of `signer`: every
+    /// server, and a client that authenticates itself. The handshake
+    /// deadline starts now. A server that serves many connections loads its
+    /// key once and shares it, for instance as an `Arc<SecretKey>` (see
+    /// [`Signer`]); a key in an HSM, TPM or secure element only needs to
+    /// sign. Generating a key is its own call
+    /// ([`generate_keypair`](crate::generate_keypair)), so that a server's
+    /// identity never changes by accident.
     ///
     /// # Errors
     /// [`Error::Entropy`] if the OS random number generator fails (a client
@@ -117,6 +117,7 @@ impl Connection {
             authorized: Vec::new(),
             rng,
             state: State::interrupted(),
+            first_peer: FirstPeer::Unknown,
             inbox: Inbox::default(),
             outbox: Outbox::default(),
         };
@@ -136,29 +137,56 @@ impl Connection {
     /// # Errors
     /// [`ApiMisuse::HandshakeStarted`] once the peer has sent anything.
     pub fn set_identity(&mut self, signer: Identity) -> Result<(), Error> {
-        let started = !self.inbox.is_empty()
-            || match &self.state {
-                State::Client { handshake, .. } => {
-                    !matches!(handshake, ClientState::ExpectServerHello(_))
-                }
-                State::Server { deadline, .. } => deadline.is_some(),
-                _ => true,
-            };
-        if started {
+        let waiting = matches!(
+            &self.state,
+            State::Client {
+                handshake: ClientState::ExpectServerHello(_),
+                ..
+            } | State::Server {
+                handshake: ServerState::ExpectClientHello(_),
+                ..
+            }
+        );
+        if !waiting || self.heard_from_peer() {
             return Err(ApiMisuse::HandshakeStarted.into());
         }
         self.identity = Some(signer);
         Ok(())
     }
 
-    /// Adds a key this side accepts: a trusted server key for a client, an
-    /// authorized client key for an authenticating server. Parse keys once
-    /// (`PublicKey::try_from`, or the text forms) and add them to every
+    /// Adds a key this side accepts. For a client, a pinned server key: a
+    /// server that proves another key is refused with
+    /// [`Error::ServerKeyChanged`] (naming both). For an authenticating
+    /// server, an authorized client key. Parse keys once (`PublicKey::try_from`,
+    /// or the text forms of [`keys`](crate::keys)) and add them to every
     /// connection.
-    pub fn add_authorized_key(&mut self, key: PublicKey) {
+    ///
+    /// # Errors
+    /// [`ApiMisuse::NotAuthenticatingServer`] for an open server, which
+    /// accepts any client and so has no use for the key.
+    pub fn add_authorized_key(&mut self, key: PublicKey) -> Result<(), Error> {
+        if self.role == Role::OpenServer {
+            return Err(ApiMisuse::NotAuthenticatingServer.into());
+        }
         if !self.authorized.contains(&key) {
             self.authorized.push(key);
         }
+        Ok(())
+    }
+
+    /// Tells the connection that the transport has ended (a read returned 0
+    /// bytes). Returns `Ok` only after the peer's authenticated CLOSE: any
+    /// other end is a truncation, data may be missing, and the connection
+    /// fails with [`Error::Truncated`].
+    ///
+    /// # Errors
+    /// [`Error::Truncated`] unless the peer closed cleanly; the sticky
+    /// error if the connection had failed already.
+    pub fn end_of_input(&mut self) -> Result<(), Error> {
+        if self.peer_closed() && self.inbox.is_empty() {
+            return Ok(());
+        }
+        self.guard(|_| Err(Error::Truncated))
     }
 
     /// The peer's verified identity key: the server's once it is proven
@@ -233,13 +261,28 @@ impl Connection {
 
     // ---- internals shared by the other files of this module ----
 
-    /// A fresh handshake for this role: a client queues CLIENT_HELLO and
-    /// starts its deadline.
+    /// Whether any byte of the running handshake has come from the peer.
+    fn heard_from_peer(&self) -> bool {
+        !self.inbox.is_empty()
+            || match &self.state {
+                State::Client { handshake, .. } => {
+                    !matches!(handshake, ClientState::ExpectServerHello(_))
+                }
+                State::Server { handshake, .. } => {
+                    !matches!(handshake, ServerState::ExpectClientHello(_))
+                }
+                _ => true,
+            }
+    }
+
+    /// A fresh handshake for this role, with its deadline running: a client
+    /// queues CLIENT_HELLO.
     fn fresh_state(&mut self) -> Result<State, Error> {
+        let deadline = self.config.clock.now() + self.config.handshake_timeout;
         if self.role.is_server() {
             return Ok(State::Server {
                 handshake: ServerState::new(),
-                deadline: None,
+                deadline,
             });
         }
         let rng = &mut self.rng;
@@ -253,7 +296,7 @@ impl Connection {
         let handshake = handshake.ok_or(Error::Poisoned)?;
         Ok(State::Client {
             handshake,
-            deadline: self.config.clock.now() + self.config.handshake_timeout,
+            deadline,
         })
     }
 
@@ -286,7 +329,8 @@ impl Connection {
     fn check_deadline(&mut self) -> Result<(), Error> {
         match self.state.deadline() {
             Some(deadline) if self.config.clock.now() > deadline => {
-                self.guard(|_| Err(Error::HandshakeTimeout))
+                let heard_from_peer = self.heard_from_peer();
+                self.guard(|_| Err(Error::HandshakeTimeout { heard_from_peer }))
             }
             _ => Ok(()),
         }

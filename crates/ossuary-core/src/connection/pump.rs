@@ -5,12 +5,17 @@
 //! opened straight into the caller's output); one that arrives in pieces is
 //! assembled in the inbox. Then it is dispatched on the state.
 
-use ossuary_handshake::{ClientConfig, ClientState, Established, ServerConfig, ServerState};
+use std::time::Instant;
+
+use ossuary_crypto::PublicKey;
+use ossuary_handshake::{
+    ClientConfig, ClientState, Established, ServerAuthenticated, ServerConfig, ServerState,
+};
 use ossuary_wire::{
     Frame, FrameType, HEADER_LEN, Header, Parsed, RESET_PLAIN_BODY_LEN, ResetReason, TAG_LEN,
 };
 
-use super::state::{Session, State};
+use super::state::{FirstPeer, Session, State};
 use super::{Connection, Progress, signer};
 use crate::config::Role;
 use crate::error::{ApiMisuse, Error};
@@ -27,6 +32,9 @@ enum Next<'i> {
     Buffered(Header),
     /// Not complete yet; everything offered was taken.
     Incomplete,
+    /// A malformed frame met while waiting for the peer's RESET: skipped by
+    /// its length field.
+    Skipped,
 }
 
 impl Connection {
@@ -99,23 +107,20 @@ impl Connection {
             if rest.is_empty() {
                 break;
             }
-            if let State::Server { deadline, .. } = &mut self.state {
-                deadline.get_or_insert(self.config.clock.now() + self.config.handshake_timeout);
+            if self.inbox.skipping() {
+                // The rest of a refused frame (PROTOCOL.md §2.3).
+                p.consumed += self.inbox.skip(rest);
+                continue;
             }
             let (used, next) = match self.next_frame(rest) {
                 Ok(next) => next,
-                Err(e) => {
-                    if let State::AwaitPeerReset { .. } = self.state {
-                        // Framing is lost: no later RESET could be found. Final.
-                        self.resets_left = 0;
-                    }
-                    return deferred(self.record_failed(e), p);
-                }
+                Err(e) => return deferred(self.record_failed(e), p),
             };
             p.consumed += used;
             let room = out.get_mut(p.produced..).unwrap_or_default();
             let result = match next {
                 Next::Incomplete => break,
+                Next::Skipped => continue,
                 Next::Borrowed(header, frame) => self.on_borrowed(header, frame, room),
                 Next::Buffered(header) => self.on_buffered(header).map(|()| 0),
             };
@@ -129,15 +134,60 @@ impl Connection {
     }
 
     /// Finds the next frame, parsing its header once.
+    ///
+    /// A header that is refused (an illegal length for its type, an unknown
+    /// type) fails at once, before its body arrives; the frame is then
+    /// skipped by its length field when the stream is read on after
+    /// [`Self::reset`] (PROTOCOL.md §2.3, §10.4). Its bytes in `input` are
+    /// not consumed: the caller offers them again after the reset.
     fn next_frame<'i>(&mut self, input: &'i [u8]) -> Result<(usize, Next<'i>), Error> {
-        if self.inbox.is_empty()
-            && let Parsed::Complete { value: header, .. } = Header::parse(input)?
-            && let Some(frame) = input.get(..header.frame_len())
-        {
-            return Ok((frame.len(), Next::Borrowed(header, frame)));
+        let awaiting_reset = matches!(self.state, State::AwaitPeerReset { .. });
+        let held = self.inbox.len();
+        if held == 0 {
+            let header = Header::parse(input)
+                .map_err(Error::from)
+                .and_then(|parsed| match parsed {
+                    Parsed::Complete { value, .. } => check_header(value, awaiting_reset).map(Some),
+                    Parsed::Incomplete { .. } => Ok(None),
+                });
+            match header {
+                Ok(Some(header)) => {
+                    if let Some(frame) = input.get(..header.frame_len()) {
+                        return Ok((frame.len(), Next::Borrowed(header, frame)));
+                    }
+                }
+                Ok(None) => {}
+                Err(e) => return self.refuse(e, raw_frame_len(input), 0),
+            }
         }
-        let (used, header) = self.inbox.fill(input)?;
-        Ok((used, header.map_or(Next::Incomplete, Next::Buffered)))
+        match self
+            .inbox
+            .fill(input, |header| check_header(header, awaiting_reset))
+        {
+            Ok((used, Some(header))) => Ok((used, Next::Buffered(header))),
+            Ok((used, None)) => Ok((used, Next::Incomplete)),
+            Err(e) => {
+                let frame_len = raw_frame_len(self.inbox.frame());
+                self.refuse(e, frame_len, held)
+            }
+        }
+    }
+
+    /// Refuses a frame whose header is malformed: the rest of it, by its
+    /// length field (`held` bytes were consumed by earlier calls), is to be
+    /// skipped. While waiting for the peer's RESET that is all; otherwise
+    /// the connection fails with `error`.
+    fn refuse<'i>(
+        &mut self,
+        error: Error,
+        frame_len: usize,
+        held: usize,
+    ) -> Result<(usize, Next<'i>), Error> {
+        self.inbox.refuse(frame_len.saturating_sub(held));
+        match self.state {
+            State::AwaitPeerReset { .. } => Ok((0, Next::Skipped)),
+            _ => Err(error),
+        }
     }
 
     /// Handles a frame that lies whole in the caller's input. Returns the
@@ -216,40 +266,104 @@ impl Connection {
         if ty == FrameType::RESET && frame.body.len() == RESET_PLAIN_BODY_LEN {
             // Plaintext RESET: the only kind a peer without keys can send. A
             // sealed one cannot be opened here: the handshake refuses it.
-            return Err(Error::PeerReset(ResetReason::parse(frame.body)?));
+            return Err(Error::PeerReset {
+                reason: ResetReason::parse(frame.body)?,
+                authenticated: false,
+            });
         }
-        let result = match self.take_state() {
+        self.state = match self.take_state() {
             State::Client {
                 handshake,
                 deadline,
-            } => self.client_step(handshake, &frame).map(|next| match next {
-                ClientState::Complete(done) => self.established(done),
+            } => match self.client_step(handshake, &frame)? {
+                ClientState::Complete(done) => self.complete(done)?,
+                ClientState::UntrustedServer(auth) => self.untrusted_server(auth, deadline)?,
                 handshake => State::Client {
                     handshake,
                     deadline,
                 },
-            }),
+            },
             State::Server {
                 handshake,
                 deadline,
-            } => self.server_step(handshake, &frame).map(|next| match next {
-                ServerState::Complete(done) => self.established(done),
+            } => match self.server_step(handshake, &frame)? {
+                ServerState::Complete(done) => self.complete(done)?,
                 handshake => State::Server {
                     handshake,
                     deadline,
                 },
-            }),
+            },
             other => {
                 self.state = other;
                 return Err(ApiMisuse::HandshakeNotDone.into());
             }
         };
-        self.state = result?;
         Ok(())
     }
 
+    /// The client's trust policy for a server key it was not told to
+    /// accept (PROTOCOL.md §11.2): a key other than the expected one is
+    /// refused, naming both; an unknown server pauses for the application
+    /// only if it asked for Trust-On-First-Use; otherwise it is refused.
+    fn untrusted_server(&self, auth: ServerAuthenticated, deadline: Instant) -> Result<State, Error> {
+        let got = *auth.server_key();
+        if let Some(expected) = self.expected_server_key() {
+            return Err(Error::ServerKeyChanged { expected, got });
+        }
+        if !self.config.trust_on_first_use {
+            return Err(Error::UntrustedServer { key: got });
+        }
+        Ok(State::Client {
+            handshake: ClientState::UntrustedServer(auth),
+            deadline,
+        })
+    }
+
+    /// The server key this client expects: the first handshake's on a
+    /// re-handshake (unless a change is allowed), else the first pinned one.
+    fn expected_server_key(&self) -> Option<PublicKey> {
+        match self.first_peer {
+            FirstPeer::Known(Some(first)) if !self.config.allow_identity_change_on_reset => {
+                Some(first)
+            }
+            _ => self.authorized.first().copied(),
+        }
+    }
+
+    /// A completed handshake: the peer must be the one the first handshake
+    /// authenticated (unless a change is allowed); then records flow.
+    pub(super) fn complete(&mut self, done: Established) -> Result<State, Error> {
+        let now = done.remote_identity().copied();
+        match self.first_peer {
+            FirstPeer::Known(first)
+                if first != now && !self.config.allow_identity_change_on_reset =>
+            {
+                return Err(match (first, now) {
+                    (Some(expected), Some(got)) if self.role == Role::Client => {
+                        Error::ServerKeyChanged { expected, got }
+                    }
+                    _ => Error::ClientIdentityChanged { first, now },
+                });
+            }
+            _ => self.first_peer = FirstPeer::Known(now),
+        }
+        Ok(self.established(done))
+    }
+
     fn client_step(&mut self, state: ClientState, frame: &Frame<'_>) -> Result<ClientState, Error> {
-        let config = ClientConfig::new(signer(&self.identity), &self.authorized);
+        // On a re-handshake only the first handshake's server is trusted
+        // without a question (unless a change is allowed).
+        let expected = match self.first_peer {
+            FirstPeer::Known(Some(first)) if !self.config.allow_identity_change_on_reset => {
+                Some(first)
+            }
+            _ => None,
+        };
+        let trusted = match &expected {
+            Some(first) => core::slice::from_ref(first),
+            None => &self.authorized[..],
+        };
+        let config = ClientConfig::new(signer(&self.identity), trusted);
         let mut next = None;
         self.outbox.write_with(MAX_HANDSHAKE_REPLY, |out| {
             let (state, n) = state.handle(frame, &config, out)?;
@@ -277,7 +391,7 @@ impl Connection {
     }
 
     /// The state a completed handshake leads to.
-    pub(super) fn established(&self, done: Established) -> State {
+    fn established(&self, done: Established) -> State {
         let (sealer, opener, remote) = done.into_parts();
         let policy = UpdatePolicy {
             records: self.config.key_update_records.clamp(1, 1 << 62),
@@ -288,6 +402,30 @@ impl Connection {
             remote,
             handshake_buffers: true,
         })
+    }
+}
+
+/// Refuses frame types no state accepts as soon as their header is in, so
+/// a peer that does not speak Ossuary (an HTTP or SSH server, say) is found
+/// out at once instead of at the deadline. While waiting for the peer's
+/// RESET every frame is skipped, whatever its type.
+fn check_header(header: Header, awaiting_reset: bool) -> Result<Header, Error> {
+    if header.frame_type.is_known() || awaiting_reset {
+        Ok(header)
+    } else {
+        Err(Error::UnexpectedFrame {
+            expected: &[],
+            got: header.frame_type,
+        })
+    }
+}
+
+/// The length a frame header's length field gives (3 header bytes and
+/// the body), whether or not that length is legal for the type.
+fn raw_frame_len(bytes: &[u8]) -> usize {
+    match bytes {
+        [_, hi, lo, ..] => HEADER_LEN + usize::from(u16::from_be_bytes([*hi, *lo])),
+        _ => HEADER_LEN,
     }
 }
 

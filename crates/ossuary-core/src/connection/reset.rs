@@ -4,6 +4,8 @@
 
 use ossuary_wire::{RESET_PLAIN_FRAME_LEN, ResetReason};
 
+use ossuary_handshake::Error as HandshakeError;
+
 use super::Connection;
 use super::state::{Failure, State};
 use crate::error::{ApiMisuse, Error};
@@ -63,12 +65,17 @@ impl Connection {
             }
             _ => {
                 self.queue_plain_reset(error.reset_reason(false));
-                (None, false)
+                // A refused client's verified key, so the server can say whom
+                // it refused.
+                match error {
+                    Error::Handshake(HandshakeError::UnauthorizedClient(key)) => (key, false),
+                    _ => (None, false),
+                }
             }
         };
         self.state = State::Failed(Failure {
             error,
-            peer_reset_seen: matches!(error, Error::PeerReset(_)),
+            peer_reset_seen: matches!(error, Error::PeerReset { .. }),
             peer_closed,
             remote,
         });

@@ -128,20 +128,30 @@ impl Connection {
                     Ok::<_, Error>(n)
                 });
             written?;
-            c.state = c.established(done.ok_or(Error::Poisoned)?);
+            c.state = c.complete(done.ok_or(Error::Poisoned)?)?;
             Ok(())
         })
     }
 
     /// Refuses the untrusted server key: the connection fails with
-    /// [`Error::UntrustedServer`] and a RESET (reason 5) is queued.
+    /// [`Error::UntrustedServer`] and a RESET (reason 5) is queued. The
+    /// connection's handshake deadline keeps running during the pause, and
+    /// so does the server's: decide within it.
     ///
     /// # Errors
     /// [`ApiMisuse::NotAwaitingTrust`] if not paused; the sticky error;
     /// otherwise always the resulting [`Error::UntrustedServer`].
     pub fn reject_server(&mut self) -> Result<(), Error> {
         self.check_paused()?;
-        self.guard(|_| Err(Error::UntrustedServer))
+        let State::Client {
+            handshake: ClientState::UntrustedServer(auth),
+            ..
+        } = &self.state
+        else {
+            return Err(ApiMisuse::NotAwaitingTrust.into());
+        };
+        let key = *auth.server_key();
+        self.guard(|_| Err(Error::UntrustedServer { key }))
     }
 
     /// The sticky error, or `NotAwaitingTrust` unless paused for trust.

@@ -25,11 +25,10 @@ pub(super) enum State {
         handshake: ClientState,
         deadline: Instant,
     },
-    /// The server's handshake; its deadline starts with the first byte
-    /// received, so an idle accepted connection holds no clock.
+    /// The server's handshake.
     Server {
         handshake: ServerState,
-        deadline: Option<Instant>,
+        deadline: Instant,
     },
     /// Records flow.
     Established(Session),
@@ -38,6 +37,16 @@ pub(super) enum State {
     AwaitPeerReset { deadline: Instant },
     /// Failed; the error is sticky until `reset()`.
     Failed(Failure),
+}
+
+/// The peer identity the first handshake of a connection authenticated.
+#[derive(Clone, Copy, PartialEq, Eq)]
+pub(super) enum FirstPeer {
+    /// No handshake has completed yet.
+    Unknown,
+    /// The first handshake authenticated this peer (`None`: an anonymous
+    /// client).
+    Known(Option<PublicKey>),
 }
 
 /// An established session.
@@ -80,8 +89,9 @@ impl State {
     /// The deadline that is running, if any.
     pub(super) fn deadline(&self) -> Option<Instant> {
         match self {
-            Self::Client { deadline, .. } | Self::AwaitPeerReset { deadline } => Some(*deadline),
-            Self::Server { deadline, .. } => *deadline,
+            Self::Client { deadline, .. }
+            | Self::Server { deadline, .. }
+            | Self::AwaitPeerReset { deadline } => Some(*deadline),
             Self::Established(_) | Self::Failed(_) => None,
         }
     }
