@@ -53,7 +53,12 @@ impl Connection {
         let (remote, peer_closed) = match previous {
             State::Established(mut session) => {
                 let reason = error.reset_reason(true);
-                if !session.records.sent_close() {
+                if session.records.sent_close() {
+                    // After its own CLOSE a party sends nothing more, a RESET
+                    // included, so the peer cannot answer one: the error is
+                    // final (PROTOCOL.md §9).
+                    self.resets_left = 0;
+                } else {
                     let sealed = self.outbox.write_with(SEALED_RESET_FRAME_LEN, |buf| {
                         session.records.write_reset(reason, buf)
                     });
@@ -63,6 +68,9 @@ impl Connection {
                 }
                 (session.remote, session.records.received_close())
             }
+            // This session's RESET went out before the wait began: one per
+            // session (PROTOCOL.md §10.4).
+            State::AwaitPeerReset { .. } => (None, false),
             _ => {
                 self.queue_plain_reset(error.reset_reason(false));
                 // A refused client's verified key, so the server can say whom
