@@ -4,9 +4,12 @@
 
 use std::cell::RefCell;
 use std::collections::BTreeMap;
+use std::convert::Infallible;
 
 use ossuary_core::{Config, Connection, HandshakeStatus, Role as ConnectionRole};
-use ossuary_crypto::{Error as CryptoError, PresetRng, PublicKey, SecretKey, Signer, hazmat};
+use ossuary_crypto::{
+    Error as CryptoError, PublicKey, SecretKey, Signer, TryCryptoRng, TryRng, hazmat,
+};
 use ossuary_handshake::{ClientConfig, ClientState, KeyLog, ServerConfig, ServerState};
 use ossuary_wire::{Frame, Parsed};
 
@@ -74,6 +77,53 @@ impl Signer for RecordingSigner {
     }
 }
 
+/// Preset bytes as the handshake's RNG; drawing more than is left is a
+/// bug in the test and panics. (`ossuary-testkit` has the shared one; this
+/// test keeps to the crates `ossuary-core` already depends on.)
+pub(crate) struct PresetRng<'a>(&'a [u8]);
+
+impl<'a> PresetRng<'a> {
+    fn new(bytes: &'a [u8]) -> Self {
+        Self(bytes)
+    }
+
+    fn remaining(&self) -> usize {
+        self.0.len()
+    }
+
+    fn overdrawn(&self) -> bool {
+        false
+    }
+}
+
+impl TryRng for PresetRng<'_> {
+    type Error = Infallible;
+
+    fn try_next_u32(&mut self) -> Result<u32, Infallible> {
+        let mut b = [0; 4];
+        self.try_fill_bytes(&mut b)?;
+        Ok(u32::from_le_bytes(b))
+    }
+
+    fn try_next_u64(&mut self) -> Result<u64, Infallible> {
+        let mut b = [0; 8];
+        self.try_fill_bytes(&mut b)?;
+        Ok(u64::from_le_bytes(b))
+    }
+
+    fn try_fill_bytes(&mut self, dst: &mut [u8]) -> Result<(), Infallible> {
+        let (now, rest) = self
+            .0
+            .split_at_checked(dst.len())
+            .expect("the preset randomness ran out");
+        dst.copy_from_slice(now);
+        self.0 = rest;
+        Ok(())
+    }
+}
+
+impl TryCryptoRng for PresetRng<'_> {}
+
 pub(crate) fn parse_frame(bytes: &[u8]) -> Frame<'_> {
     match Frame::parse(bytes).unwrap() {
         Parsed::Complete { value, consumed } => {
@@ -88,7 +138,7 @@ pub(crate) fn parse_frame(bytes: &[u8]) -> Frame<'_> {
 pub(crate) struct Handshake {
     messages: [Vec<u8>; 3],
     /// Client and server key logs merged (they agree where both log).
-    log: BTreeMap<&'static str, Vec<u8>>,
+    pub(crate) log: BTreeMap<&'static str, Vec<u8>>,
     /// `(signed message, sig_s)`.
     server_signature: (Vec<u8>, [u8; 64]),
     /// `(signed message, sig_c)` when the client has an identity.
@@ -208,7 +258,7 @@ pub(crate) fn connections(inputs: &Inputs) -> (Connection, Connection, [Vec<u8>;
         client_identity,
         client_rng,
     );
-    client.add_authorized_key(server_public);
+    client.add_authorized_key(server_public).unwrap();
 
     let role = if inputs.authenticating {
         ConnectionRole::AuthenticatingServer
@@ -224,7 +274,7 @@ pub(crate) fn connections(inputs: &Inputs) -> (Connection, Connection, [Vec<u8>;
         inputs.server_ephemeral_secret,
     );
     if let Some(client_public) = client_public {
-        server.add_authorized_key(client_public);
+        server.add_authorized_key(client_public).unwrap();
     }
 
     let m1 = take_output(&mut client);
@@ -241,12 +291,12 @@ pub(crate) fn connections(inputs: &Inputs) -> (Connection, Connection, [Vec<u8>;
 }
 
 pub(crate) struct Record {
-    direction: Direction,
-    kind: &'static str,
-    key_generation: u64,
-    counter: u64,
-    plaintext: Vec<u8>,
-    frame: Vec<u8>,
+    pub(crate) direction: Direction,
+    pub(crate) kind: &'static str,
+    pub(crate) key_generation: u64,
+    pub(crate) counter: u64,
+    pub(crate) plaintext: Vec<u8>,
+    pub(crate) frame: Vec<u8>,
 }
 
 /// Record keys, derived by the key schedule (PROTOCOL.md §6.2, §8) from the
@@ -272,15 +322,20 @@ impl RecordKeys {
     }
 }
 
-/// Sends [`SCRIPT`] between the two connections, delivering every frame.
+/// Sends `script` (a prefix of [`SCRIPT`]) between the two connections,
+/// delivering every frame.
 /// The counters are the test's own: one per direction, back to 0 at each
 /// KEY_UPDATE (PROTOCOL.md §7, §8); the checker reseals every record at
 /// the counter the file gives, so a wrong one is caught there.
-pub(crate) fn exchange_records(client: &mut Connection, server: &mut Connection) -> Vec<Record> {
+pub(crate) fn exchange_records(
+    client: &mut Connection,
+    server: &mut Connection,
+    script: &[Step],
+) -> Vec<Record> {
     let mut generation = [0u64; 2];
     let mut counters = [0u64; 2];
     let mut records = Vec::new();
-    for step in SCRIPT {
+    for step in script {
         let direction = match step {
             Step::Data(d, _) | Step::KeyUpdate(d) | Step::Close(d) => *d,
         };
@@ -353,7 +408,7 @@ pub(crate) fn generate(inputs: &Inputs) -> String {
         messages, hs.messages,
         "Connection and the handshake state machines disagree"
     );
-    let records = exchange_records(&mut client, &mut server);
+    let records = exchange_records(&mut client, &mut server, SCRIPT);
     let keys = RecordKeys::from_log(&hs.log);
 
     // What was signed is label || 0x00 || transcript hash.

@@ -5,6 +5,7 @@ use super::inputs::to_hex;
 
 pub(crate) enum Json {
     Null,
+    Bool(bool),
     Number(u64),
     String(String),
     Object(Vec<(&'static str, Json)>),
@@ -24,6 +25,7 @@ pub(crate) fn write_json(value: &Json, indent: usize, out: &mut String) {
     let pad = |n: usize| "  ".repeat(n);
     match value {
         Json::Null => out.push_str("null"),
+        Json::Bool(b) => out.push_str(if *b { "true" } else { "false" }),
         Json::Number(n) => out.push_str(&n.to_string()),
         // Only hex and fixed ASCII names: nothing needs escaping.
         Json::String(s) => {
