@@ -25,11 +25,14 @@
 //! feature (fixed randomness, key logs).
 
 mod check;
+mod check_continuation;
 #[path = "../common/mod.rs"]
 mod common;
+mod continuation;
 mod generate;
 mod inputs;
 mod json;
+mod must_reject;
 
 use std::cell::Cell;
 use std::path::PathBuf;
@@ -84,11 +87,16 @@ fn run(inputs: &Inputs) {
     let text = generate(inputs);
     let parsed: Value = serde_json::from_str(&text).expect("generated JSON parses");
     check_vectors(&parsed);
+    compare_or_bless(inputs.file, &text);
+}
 
-    let path = vector_path(inputs.file);
+/// With `OSSUARY_BLESS=1` writes `text` to `docs/vectors/{file}`; otherwise
+/// requires the committed file to be `text`, byte for byte.
+fn compare_or_bless(file: &str, text: &str) {
+    let path = vector_path(file);
     if std::env::var_os("OSSUARY_BLESS").is_some_and(|v| v == "1") {
         std::fs::create_dir_all(path.parent().unwrap()).unwrap();
-        std::fs::write(&path, &text).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
+        std::fs::write(&path, text).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
         eprintln!("wrote {}", path.display());
         return;
     }
@@ -101,7 +109,7 @@ fn run(inputs: &Inputs) {
     assert!(
         committed == text,
         "{}",
-        describe_difference(inputs.file, &committed, &text)
+        describe_difference(file, &committed, text)
     );
 }
 
@@ -113,6 +121,27 @@ fn mutual() {
 #[test]
 fn anonymous() {
     run(&ANONYMOUS);
+}
+
+/// The mutual session continued: a server KEY_UPDATE, DATA under `s_key_1`,
+/// a tampered record and the sealed RESETs it causes (PROTOCOL.md §15.4).
+#[test]
+fn server_key_update_and_reset() {
+    let text = continuation::generate();
+    let parsed: Value = serde_json::from_str(&text).expect("generated JSON parses");
+    let session = continuation::SESSION;
+    let base: Value = serde_json::from_str(&generate(session)).unwrap();
+    check_vectors(&base);
+    check_continuation::check_continuation(&parsed, &base, session.file);
+    compare_or_bless(continuation::FILE, &text);
+}
+
+/// Every input of `docs/vectors/must-reject.json`, fed to a `Connection` in
+/// the state it names, is refused with the error and the plaintext RESET the
+/// file gives (PROTOCOL.md §15.5).
+#[test]
+fn must_reject() {
+    must_reject::check_file(&vector_path(must_reject::FILE));
 }
 
 /// The checker itself rejects a file with any one value altered (one bit of a
