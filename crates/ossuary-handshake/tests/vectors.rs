@@ -2,6 +2,8 @@
 //! known-answer vectors of `docs/vectors/` (PROTOCOL.md §15).
 
 mod common;
+#[path = "vectors/must_reject.rs"]
+mod must_reject;
 
 use std::cell::Cell;
 
@@ -147,4 +149,42 @@ fn mutual_vector() {
 #[test]
 fn anonymous_vector() {
     check("anonymous");
+}
+
+/// `docs/vectors/must-reject.json` (PROTOCOL.md §15.5): generated from the
+/// mutual session, every entry refused by the state machines; with
+/// `OSSUARY_BLESS=1` the file is written, otherwise it must match.
+#[test]
+fn must_reject_file() {
+    let v = load("mutual");
+    let mut client_rng = bytes(&v, "inputs.client_ephemeral_secret");
+    client_rng.extend(bytes(&v, "inputs.client_random"));
+    let session = must_reject::Session {
+        file: "handshake-mutual.json",
+        server_key: SecretKey::from_bytes(&b32(&v, "inputs.server_identity_secret")),
+        client_key: SecretKey::from_bytes(&b32(&v, "inputs.client_identity_secret")),
+        server_flags: bytes(&v, "inputs.server_flags")[0],
+        client_rng,
+        server_rng: bytes(&v, "inputs.server_ephemeral_secret"),
+        client_hello: bytes(&v, "messages.client_hello"),
+        server_hello: bytes(&v, "messages.server_hello"),
+    };
+    let text = session.must_reject_file();
+    let path = format!(
+        "{}/../../docs/vectors/{}",
+        env!("CARGO_MANIFEST_DIR"),
+        must_reject::FILE
+    );
+    if std::env::var_os("OSSUARY_BLESS").is_some_and(|b| b == "1") {
+        std::fs::write(&path, &text).unwrap_or_else(|e| panic!("{path}: {e}"));
+        eprintln!("wrote {path}");
+        return;
+    }
+    let committed = std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("{path}: {e}"));
+    assert!(
+        committed == text,
+        "{path} differs from what this test generates; if intended (and \
+         PROTOCOL.md agrees), regenerate with \
+         `OSSUARY_BLESS=1 cargo test -p ossuary-handshake --test vectors`"
+    );
 }
