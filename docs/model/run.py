@@ -214,7 +214,7 @@ def main():
     logdir = args.logs or tempfile.mkdtemp(prefix="ossuary-proverif-logs-")
     os.makedirs(logdir, exist_ok=True)
     version = subprocess.run([args.proverif, "-help"], capture_output=True,
-                             text=True).stdout.split("\n")[0].split(".  ")[0]
+                             text=True).stdout.split("\n")[0].split(". ")[0]
     print(f"{version}; {len(runnable)} models, {args.jobs} at a time, "
           f"timeout {args.timeout} s; logs in {logdir}", flush=True)
 
