@@ -22,9 +22,16 @@ const DEPENDENCY_TABLE: &[(&str, &[&str])] = &[
     ("ossuary-wire", &[]),
     ("ossuary-crypto", &[]),
     ("ossuary-handshake", &["ossuary-wire", "ossuary-crypto"]),
+    // Key files and trust lists; re-exported by core as `ossuary_core::keys`.
+    ("ossuary-keys", &["ossuary-crypto"]),
     (
         "ossuary-core",
-        &["ossuary-wire", "ossuary-crypto", "ossuary-handshake"],
+        &[
+            "ossuary-wire",
+            "ossuary-crypto",
+            "ossuary-handshake",
+            "ossuary-keys",
+        ],
     ),
     (
         "ossuary-bench",
