@@ -83,9 +83,9 @@ impl fmt::Display for Error {
             Self::ClientIdentityRequired => {
                 f.write_str("the server requires client authentication and no identity is set")
             }
-            Self::UnauthorizedClient(None) => {
-                f.write_str("an anonymous client is not authorized (client authentication required)")
-            }
+            Self::UnauthorizedClient(None) => f.write_str(
+                "an anonymous client is not authorized (client authentication required)",
+            ),
             Self::UnauthorizedClient(Some(key)) => {
                 write!(f, "client key {key} is not authorized")
             }

@@ -20,6 +20,21 @@ pub fn to_hex(bytes: &[u8]) -> String {
     bytes.iter().map(|b| format!("{b:02x}")).collect()
 }
 
+/// Asserts that `debug` (a `Debug` rendering) shows `secret` neither as
+/// hex (either case, not even its first 8 bytes) nor as the default
+/// `[1, 2, ..]` list.
+pub fn assert_redacted(debug: &str, secret: &[u8]) {
+    let hex = to_hex(secret);
+    let prefix = hex.get(..16).unwrap_or(&hex);
+    assert!(
+        !debug.to_lowercase().contains(prefix),
+        "{debug} leaks {hex}"
+    );
+    let list = format!("{secret:?}");
+    let inner = list.trim_start_matches('[').trim_end_matches(']');
+    assert!(!debug.contains(inner), "{debug} leaks {list}");
+}
+
 /// `bytes` as an array of exactly `N` bytes. Panics on another length.
 pub fn array<const N: usize>(bytes: &[u8]) -> [u8; N] {
     bytes
