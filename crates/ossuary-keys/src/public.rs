@@ -264,6 +264,28 @@ mod tests {
             prop_assert_eq!(parsed, line);
         }
 
+        /// The line parser and `PublicKey`'s `FromStr` (in ossuary-crypto)
+        /// agree on the key part: the same text, one edited character.
+        #[test]
+        fn agrees_with_public_key_from_str(
+            seed in proptest::array::uniform32(any::<u8>()),
+            at in 16usize..60,
+            with in "[A-Za-z0-9+/= ]",
+        ) {
+            let text = SecretKey::from_bytes(&seed).public_key().to_string();
+            let edited: String = text
+                .chars()
+                .enumerate()
+                .map(|(i, c)| if i == at { with.chars().next().unwrap() } else { c })
+                .collect();
+            if edited.trim_end() != edited || edited.matches(' ').count() != 1 {
+                // A comment, or a trailing blank: the line accepts it, the key alone does not.
+                return Ok(());
+            }
+            let line = PublicKeyLine::parse(&edited).ok().map(|l| *l.key());
+            prop_assert_eq!(line, edited.parse::<ossuary_crypto::PublicKey>().ok());
+        }
+
         #[test]
         fn parse_never_panics(bytes in proptest::collection::vec(any::<u8>(), 0..200)) {
             let _ = PublicKeyLine::parse(&bytes);

@@ -74,8 +74,11 @@ pub fn format_secret_key(key: &SecretKey) -> Zeroizing<String> {
 /// [`Found::RawKey`] for 32 raw bytes, [`Found::HexKey`] for 64 hex digits,
 /// [`Found::OpenSshPrivateKey`], [`Found::OpenSshKey`], [`Found::NotUtf8`].
 /// No error shows any of the input.
-pub fn parse_secret_key(bytes: impl AsRef<[u8]>) -> Result<SecretKey, Error> {
-    parse(bytes.as_ref(), None)
+///
+/// It takes a borrowed slice, so the caller keeps (and wipes) its buffer; a
+/// secret handed over by value would be dropped here unwiped.
+pub fn parse_secret_key(bytes: &[u8]) -> Result<SecretKey, Error> {
+    parse(bytes, None)
 }
 
 /// Parses a secret key file's bytes; `file` names it in errors.
@@ -276,7 +279,7 @@ mod tests {
     fn known_answer() {
         // RFC 8032 §7.1 TEST 1's seed, 9d61b19d…7f60, in base64.
         let text = format!("{BEGIN}\nnWGxne/9WmC6hEr0kuwsxERJxWl7MmkZcDusAxyuf2A=\n{END}\n");
-        let key = parse_secret_key(&text).unwrap();
+        let key = parse_secret_key(text.as_bytes()).unwrap();
         assert_eq!(
             key.public_key().to_string(),
             "ossuary-ed25519 11qYAYKxCrfVS/7TyWQHOg7hcvPapiMlrwIaaPcHURo="
@@ -288,9 +291,12 @@ mod tests {
     fn tolerates_crlf_and_blank_lines() {
         let key = SecretKey::from_bytes(&[9; 32]);
         let text = format_secret_key(&key).replace('\n', "\r\n");
-        assert_eq!(parse_secret_key(format!("\n{text}\n\n")).unwrap(), key);
+        assert_eq!(
+            parse_secret_key(format!("\n{text}\n\n").as_bytes()).unwrap(),
+            key
+        );
         let text = format_secret_key(&key);
-        assert_eq!(parse_secret_key(text.trim_end()).unwrap(), key);
+        assert_eq!(parse_secret_key(text.trim_end().as_bytes()).unwrap(), key);
     }
 
     #[test]
@@ -300,7 +306,7 @@ mod tests {
             err(public.as_bytes()),
             (Some(1), Expected::SecretKey, Found::PublicKey)
         );
-        let message = parse_secret_key(&public).unwrap_err().to_string();
+        let message = parse_secret_key(public.as_bytes()).unwrap_err().to_string();
         assert!(message.starts_with("secret key:1: expected a secret key file (\"-----BEGIN OSSUARY SECRET KEY-----\"), found a public key (\"ossuary-ed25519 ...\"); this is a public key"), "{message}");
     }
 
@@ -387,7 +393,7 @@ mod tests {
             format!("{BEGIN}\n{b64}\n{END}\n{b64}\n"),
             format!("{b64}\n"),
         ] {
-            let e = parse_secret_key(&bad).unwrap_err();
+            let e = parse_secret_key(bad.as_bytes()).unwrap_err();
             for shown in [e.to_string(), format!("{e:?}")] {
                 assert!(!shown.contains(&b64[..8]), "{shown}");
             }
@@ -421,7 +427,7 @@ mod tests {
             end in proptest::bool::ANY,
         ) {
             let text = format!("{BEGIN}\n{body}{}", if end { END } else { "" });
-            let _ = parse_secret_key(&text);
+            let _ = parse_secret_key(text.as_bytes());
         }
     }
 }
