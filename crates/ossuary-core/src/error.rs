@@ -310,9 +310,7 @@ impl fmt::Display for Error {
 /// A key's fingerprint as users know it from OpenSSH (`SHA256:` and
 /// unpadded base64).
 fn fingerprint(key: &PublicKey) -> impl fmt::Display {
-    use base64::Engine as _;
-    let digest = base64::engine::general_purpose::STANDARD_NO_PAD.encode(key.fingerprint());
-    format!("SHA256:{digest}")
+    ossuary_keys::Fingerprint::of(key)
 }
 
 /// A client identity for messages: its fingerprint, or "an anonymous client".
@@ -399,10 +397,6 @@ mod tests {
             Error::UnexpectedFrame { expected, got }
         );
         assert_eq!(
-            Error::from(HandshakeError::UntrustedServer),
-            Error::UntrustedServer
-        );
-        assert_eq!(
             Error::from(HandshakeError::BufferTooSmall { needed: 9 }),
             Error::BufferTooSmall { needed: 9 }
         );
@@ -432,12 +426,28 @@ mod tests {
         assert_eq!(Error::from(Crypto::Signer), Error::Crypto(Crypto::Signer));
     }
 
+    /// A changed server key is reported with both fingerprints, as users
+    /// know them from OpenSSH.
+    #[test]
+    fn a_changed_key_names_both_fingerprints() {
+        let expected = crate::generate_keypair().unwrap().1;
+        let got = crate::generate_keypair().unwrap().1;
+        let text = Error::ServerKeyChanged { expected, got }.to_string();
+        for key in [expected, got] {
+            let fp = ossuary_keys::Fingerprint::of(&key).to_string();
+            assert!(fp.starts_with("SHA256:"), "{fp}");
+            assert!(text.contains(&fp), "{text} lacks {fp}");
+        }
+    }
+
     /// The reset-reason table (PROTOCOL.md §10.2), row by row.
     #[test]
     fn reset_reasons() {
         let known = FrameType::CLIENT_AUTH;
         let unknown = FrameType(0x7f);
         let hs: &'static [FrameType] = &[FrameType::SERVER_HELLO];
+        let key = crate::generate_keypair().unwrap().1;
+        let other = crate::generate_keypair().unwrap().1;
         // (error, established, reason)
         let cases = [
             (
@@ -508,7 +518,7 @@ mod tests {
                 ResetReason::HANDSHAKE_FAILURE,
             ),
             (
-                Error::Handshake(HandshakeError::UnauthorizedClient),
+                Error::Handshake(HandshakeError::UnauthorizedClient(None)),
                 false,
                 ResetReason::CLIENT_NOT_AUTHORIZED,
             ),
@@ -520,14 +530,32 @@ mod tests {
             (Error::BadRecord, true, ResetReason::RECORD_FAILURE),
             (Error::CounterExhausted, true, ResetReason::RECORD_FAILURE),
             (
-                Error::HandshakeTimeout,
+                Error::HandshakeTimeout {
+                    heard_from_peer: true,
+                },
                 false,
                 ResetReason::HANDSHAKE_TIMEOUT,
             ),
             (
-                Error::UntrustedServer,
+                Error::UntrustedServer { key },
                 false,
                 ResetReason::SERVER_NOT_TRUSTED,
+            ),
+            (
+                Error::ServerKeyChanged {
+                    expected: key,
+                    got: other,
+                },
+                false,
+                ResetReason::SERVER_NOT_TRUSTED,
+            ),
+            (
+                Error::ClientIdentityChanged {
+                    first: None,
+                    now: Some(key),
+                },
+                false,
+                ResetReason::CLIENT_NOT_AUTHORIZED,
             ),
             (Error::Entropy, false, ResetReason::UNSPECIFIED),
             (

@@ -12,7 +12,7 @@ mod error;
 #[cfg(feature = "hazmat")]
 pub mod hazmat;
 mod io;
-mod keys;
+mod keygen;
 mod record;
 mod rng;
 
@@ -20,7 +20,10 @@ pub use config::{Clock, Config, Role};
 pub use connection::{Connection, HandshakeStatus, Progress};
 pub use error::{ApiMisuse, Error};
 pub use io::{Stream, Transport};
-pub use keys::generate_keypair;
+pub use keygen::generate_keypair;
+/// Key text forms, fingerprints, authorized-keys and known-hosts lists, and
+/// key files: the [`ossuary-keys`](ossuary_keys) crate.
+pub use ossuary_keys as keys;
 pub use ossuary_crypto::{Error as CryptoError, PublicKey, SecretKey, Signer};
 pub use ossuary_handshake::{Error as HandshakeError, PeerMisbehaved};
 pub use ossuary_wire::{DecodeError, FrameType, MAX_RECORD_PLAINTEXT, ResetReason};

@@ -144,12 +144,15 @@ impl Connection {
         let awaiting_reset = matches!(self.state, State::AwaitPeerReset { .. });
         let held = self.inbox.len();
         if held == 0 {
-            let header = Header::parse(input)
-                .map_err(Error::from)
-                .and_then(|parsed| match parsed {
-                    Parsed::Complete { value, .. } => check_header(value, awaiting_reset).map(Some),
-                    Parsed::Incomplete { .. } => Ok(None),
-                });
+            let header =
+                Header::parse(input)
+                    .map_err(Error::from)
+                    .and_then(|parsed| match parsed {
+                        Parsed::Complete { value, .. } => {
+                            check_header(value, awaiting_reset).map(Some)
+                        }
+                        Parsed::Incomplete { .. } => Ok(None),
+                    });
             match header {
                 Ok(Some(header)) => {
                     if let Some(frame) = input.get(..header.frame_len()) {
@@ -305,7 +308,11 @@ impl Connection {
     /// accept (PROTOCOL.md §11.2): a key other than the expected one is
     /// refused, naming both; an unknown server pauses for the application
     /// only if it asked for Trust-On-First-Use; otherwise it is refused.
-    fn untrusted_server(&self, auth: ServerAuthenticated, deadline: Instant) -> Result<State, Error> {
+    fn untrusted_server(
+        &self,
+        auth: ServerAuthenticated,
+        deadline: Instant,
+    ) -> Result<State, Error> {
         let got = *auth.server_key();
         if let Some(expected) = self.expected_server_key() {
             return Err(Error::ServerKeyChanged { expected, got });
