@@ -8,7 +8,7 @@ use common::*;
 use ossuary_crypto::{SecretKey, Transcript};
 use ossuary_handshake::{ClientConfig, ClientState, Error, ServerConfig, ServerState};
 use ossuary_testkit::{hex, to_hex};
-use ossuary_wire::{DecodeError, ResetReason};
+use ossuary_wire::DecodeError;
 
 // ---------------------------------------------------------------------------
 // Server signature
@@ -61,7 +61,6 @@ fn server_signature_from_another_session_is_refused() {
     let m2 = server_hello_with(server_key.public_key().to_bytes(), &|_| other_sig);
     let err = client_receives(&client.config(), &m2).unwrap_err();
     assert_eq!(err, BAD_SERVER_SIG);
-    assert_eq!(err.reset_reason(), ResetReason::HANDSHAKE_FAILURE);
 }
 
 #[test]
@@ -337,7 +336,6 @@ fn client_signature_misuse_is_refused() {
         let m3 = forge_client_auth(&e_c_sk(), &m1, &m2, &id, sign.as_ref());
         let err = server_receives(&server.config(), &m1, &m3).unwrap_err();
         assert_eq!(err, BAD_CLIENT_SIG, "{name}");
-        assert_eq!(err.reset_reason(), ResetReason::HANDSHAKE_FAILURE);
     }
 }
 
@@ -382,7 +380,7 @@ fn bad_client_signature_comes_before_authorization() {
     });
     assert_eq!(
         server_receives(&server.config(), &m1, &m3).unwrap_err(),
-        Error::UnauthorizedClient
+        Error::UnauthorizedClient(Some(stranger.public_key()))
     );
 }
 
@@ -433,7 +431,6 @@ fn malformed_client_auth_plaintext_is_a_decode_error() {
         let m3 = forge_client_auth_plain(&e_c_sk(), &m1, &m2, plain);
         let err = server_receives(&server, &m1, &m3).unwrap_err();
         assert_eq!(err, Error::Decode(expected), "P = {}", to_hex(plain));
-        assert_eq!(err.reset_reason(), ResetReason::DECODE_ERROR);
     }
     // The well-formed anonymous plaintext is accepted by the open server.
     let m3 = forge_client_auth_plain(&e_c_sk(), &m1, &m2, &[0x00]);
