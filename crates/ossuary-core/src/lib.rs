@@ -33,3 +33,8 @@ pub use record::{Opened, RECORD_OVERHEAD};
 #[cfg(doctest)]
 #[doc = include_str!("../../../README.md")]
 struct ReadmeDoctests;
+
+/// The user's guide's examples (docs/GUIDE.md), compiled and run as doctests.
+#[cfg(doctest)]
+#[doc = include_str!("../../../docs/GUIDE.md")]
+struct GuideDoctests;
