@@ -218,7 +218,10 @@ fn handshake_messages_replayed_within_the_session() {
 
     // A second SERVER_HELLO while the client is paused on an unknown key
     // (WAIT_TRUST): the pause ends in Fail(3), and approving is too late.
-    let mut adv = Adversary::new(client(Some(&cid), &[]), server(Role::OpenServer, &sid, &[]));
+    let mut adv = Adversary::new(
+        tofu_client(Some(&cid), &[]),
+        server(Role::OpenServer, &sid, &[]),
+    );
     adv.capture(Side::Client);
     adv.forward(Side::Client);
     adv.capture(Side::Server);

@@ -17,9 +17,18 @@ fn clocked_pair(clock: &Arc<FakeClock>, pinned: bool) -> (Pair, Identity) {
     let sid = Identity::generate();
     let config = config_with_clock(clock);
     assert_eq!(config.handshake_timeout, TIMEOUT);
-    let trusted = if pinned { vec![sid.public()] } else { vec![] };
+    // Unpinned: Trust-On-First-Use, so the client pauses on the key.
+    let (trusted, tofu) = if pinned {
+        (vec![sid.public()], false)
+    } else {
+        (vec![], true)
+    };
+    let client_config = Config {
+        trust_on_first_use: tofu,
+        ..config.clone()
+    };
     let p = Pair::new(
-        client_with(config.clone(), None, &trusted),
+        client_with(client_config, None, &trusted),
         server_with(Role::OpenServer, config, &sid, &[]),
     );
     (p, sid)
@@ -36,18 +45,15 @@ fn client_times_out_when_the_server_does_not_answer() {
     clock.advance(TIMEOUT);
     assert_eq!(handshake_done(&mut p.client), Ok(false));
     clock.advance(TICK);
-    assert_eq!(handshake_done(&mut p.client), Err(Error::HandshakeTimeout));
-    assert_eq!(p.client.handshake_status(), Err(Error::HandshakeTimeout));
+    assert_eq!(handshake_done(&mut p.client), Err(SILENT));
+    assert_eq!(p.client.handshake_status(), Err(SILENT));
     // A plaintext RESET with reason 6 is queued.
     assert_eq!(
         p.client.pending_output(),
         plain_reset(ResetReason::HANDSHAKE_TIMEOUT)
     );
     // The answer arriving late changes nothing.
-    assert_eq!(
-        p.client.recv_handshake(&[2, 0]),
-        Err(Error::HandshakeTimeout)
-    );
+    assert_eq!(p.client.recv_handshake(&[2, 0]), Err(SILENT));
 }
 
 #[test]
@@ -57,14 +63,21 @@ fn server_times_out_waiting_for_client_auth() {
     // client has its own clock, which does not move.
     let sid = Identity::generate();
     let mut p = Pair::new(
-        client_with(config_with_clock(&FakeClock::new()), None, &[]),
+        client_with(
+            Config {
+                trust_on_first_use: true,
+                ..config_with_clock(&FakeClock::new())
+            },
+            None,
+            &[],
+        ),
         server_with(Role::OpenServer, config_with_clock(&clock), &sid, &[]),
     );
     let (c, s) = p.drive_handshake();
     assert_eq!(c, Ok(HandshakeStatus::UntrustedServer(sid.public())));
     assert_eq!(s, Ok(HandshakeStatus::InProgress));
     clock.advance(TIMEOUT + TICK);
-    assert_eq!(handshake_done(&mut p.server), Err(Error::HandshakeTimeout));
+    assert_eq!(handshake_done(&mut p.server), Err(STALLED));
     assert_eq!(
         p.server.pending_output(),
         plain_reset(ResetReason::HANDSHAKE_TIMEOUT)
@@ -74,7 +87,7 @@ fn server_times_out_waiting_for_client_auth() {
     p.deliver(Side::Client);
     assert_eq!(
         p.client_err,
-        Some(Error::PeerReset(ResetReason::HANDSHAKE_TIMEOUT))
+        Some(plain_reset_error(ResetReason::HANDSHAKE_TIMEOUT))
     );
 }
 
@@ -91,7 +104,7 @@ fn timeout_is_reported_by_the_deadline_and_fired_by_recv_handshake() {
     clock.advance(TIMEOUT + TICK);
     assert_eq!(p.client.handshake_status(), Ok(HandshakeStatus::InProgress));
     assert!(p.client.pending_output().is_empty());
-    assert_eq!(p.client.recv_handshake(&[]), Err(Error::HandshakeTimeout));
+    assert_eq!(p.client.recv_handshake(&[]), Err(SILENT));
     assert_eq!(p.client.handshake_deadline(), None);
 
     let (mut p, _) = clocked_pair(&clock, true);
@@ -99,30 +112,45 @@ fn timeout_is_reported_by_the_deadline_and_fired_by_recv_handshake() {
     assert_eq!(p.server.recv_handshake(&hello), Ok(69));
     let server_hello = take_output(&mut p.server);
     clock.advance(TIMEOUT + TICK);
+    // The deadline is checked before the late answer is taken.
+    assert_eq!(p.client.recv_handshake(&server_hello), Err(SILENT));
+}
+
+/// Issue 10, item 9: a server's deadline starts at its construction, like
+/// the client's, so a peer that connects and sends nothing (or one byte)
+/// cannot hold it forever. (It used to start at the first byte; this test
+/// asserted that.)
+#[test]
+fn server_deadline_starts_at_construction() {
+    let clock = FakeClock::new();
+    let start = clock.now();
+    let (mut p, _) = clocked_pair(&clock, true);
+    assert_eq!(p.server.handshake_deadline(), Some(start + TIMEOUT));
+    // One byte of CLIENT_HELLO does not move it.
+    p.transmit(Side::Client);
+    let hello = std::mem::take(&mut p.c2s);
+    clock.advance(TIMEOUT / 2);
+    assert_eq!(p.server.recv_handshake(&hello[..1]), Ok(1));
+    assert_eq!(p.server.handshake_deadline(), Some(start + TIMEOUT));
+    clock.advance(TIMEOUT / 2);
+    assert_eq!(handshake_done(&mut p.server), Ok(false));
+    clock.advance(TICK);
+    assert_eq!(handshake_done(&mut p.server), Err(STALLED));
     assert_eq!(
-        p.client.recv_handshake(&server_hello),
-        Err(Error::HandshakeTimeout)
+        p.server.pending_output(),
+        plain_reset(ResetReason::HANDSHAKE_TIMEOUT)
     );
 }
 
+/// Issue 10, item 9: a server that never hears a byte times out too, and
+/// says the peer never answered.
 #[test]
-fn server_deadline_starts_with_the_first_byte() {
+fn server_that_hears_nothing_times_out() {
     let clock = FakeClock::new();
     let (mut p, _) = clocked_pair(&clock, true);
-    // A server waiting for a connection's first byte has no deadline.
-    clock.advance(Duration::from_secs(3600));
+    clock.advance(TIMEOUT + TICK);
+    assert_eq!(handshake_done(&mut p.server), Err(SILENT));
     assert_eq!(p.server.handshake_deadline(), None);
-    assert_eq!(handshake_done(&mut p.server), Ok(false));
-    assert!(p.server.pending_output().is_empty());
-    // One byte of CLIENT_HELLO starts it.
-    p.transmit(Side::Client);
-    let hello = std::mem::take(&mut p.c2s);
-    assert_eq!(p.server.recv_handshake(&hello[..1]), Ok(1));
-    assert_eq!(p.server.handshake_deadline(), Some(clock.now() + TIMEOUT));
-    clock.advance(TIMEOUT);
-    assert_eq!(handshake_done(&mut p.server), Ok(false));
-    clock.advance(TICK);
-    assert_eq!(handshake_done(&mut p.server), Err(Error::HandshakeTimeout));
     assert_eq!(
         p.server.pending_output(),
         plain_reset(ResetReason::HANDSHAKE_TIMEOUT)
@@ -152,12 +180,12 @@ fn custom_timeout() {
         handshake_timeout: Duration::from_millis(250),
         ..config_with_clock(&clock)
     };
-    let mut c = Connection::new(Role::Client, config).unwrap();
+    let mut c = Connection::client(config).unwrap();
     assert_eq!(take_output(&mut c).len(), 69);
     clock.advance(Duration::from_millis(250));
     assert_eq!(handshake_done(&mut c), Ok(false));
     clock.advance(TICK);
-    assert_eq!(handshake_done(&mut c), Err(Error::HandshakeTimeout));
+    assert_eq!(handshake_done(&mut c), Err(SILENT));
 }
 
 #[test]
@@ -171,8 +199,8 @@ fn trust_decision_after_the_deadline_times_out() {
     let (c, _) = p.drive_handshake();
     assert_eq!(c, Ok(HandshakeStatus::UntrustedServer(sid.public())));
     clock.advance(TIMEOUT + TICK);
-    assert_eq!(p.client.trust_server(), Err(Error::HandshakeTimeout));
-    assert_eq!(p.client.handshake_status(), Err(Error::HandshakeTimeout));
+    assert_eq!(p.client.trust_server(), Err(STALLED));
+    assert_eq!(p.client.handshake_status(), Err(STALLED));
 }
 
 #[test]
@@ -196,7 +224,7 @@ fn checking_status_after_the_deadline_during_the_pause_times_out() {
     let (mut p, _) = clocked_pair(&clock, false);
     p.drive_to_pause();
     clock.advance(TIMEOUT + TICK);
-    assert_eq!(handshake_done(&mut p.client), Err(Error::HandshakeTimeout));
+    assert_eq!(handshake_done(&mut p.client), Err(STALLED));
     assert!(p.client.trust_server().is_err());
     assert_eq!(
         p.client.pending_output(),
@@ -207,11 +235,19 @@ fn checking_status_after_the_deadline_during_the_pause_times_out() {
 #[test]
 fn rehandshake_gets_a_new_deadline() {
     let clock = FakeClock::new();
-    let (mut p, _) = clocked_pair(&clock, true);
+    let (mut p, sid) = clocked_pair(&clock, true);
+    // The server has a clock of its own that does not move (its deadline
+    // runs from its construction; this test is about the client's).
+    p.server = server_with(
+        Role::OpenServer,
+        config_with_clock(&FakeClock::new()),
+        &sid,
+        &[],
+    );
     p.transmit(Side::Client);
     p.c2s.clear();
     clock.advance(TIMEOUT + TICK);
-    assert_eq!(handshake_done(&mut p.client), Err(Error::HandshakeTimeout));
+    assert_eq!(handshake_done(&mut p.client), Err(SILENT));
     p.transmit(Side::Client);
     p.c2s.clear();
     // Pretend the server's RESET came back; the client is then fresh.
@@ -238,9 +274,9 @@ fn waiting_for_the_peers_reset_is_bounded() {
     p.deliver(Side::Server);
     assert_eq!(p.server_err, Some(Error::BadRecord));
     p.server.reset().unwrap();
-    // The client never answers.
+    // The client never answers (it was heard from before: an Ossuary peer).
     clock.advance(TIMEOUT + TICK);
-    assert_eq!(handshake_done(&mut p.server), Err(Error::HandshakeTimeout));
+    assert_eq!(handshake_done(&mut p.server), Err(STALLED));
 }
 
 #[test]
@@ -257,7 +293,7 @@ fn stream_reports_timed_out_and_sends_the_reset() {
     clock.advance(TIMEOUT + TICK);
     let e = c.complete_handshake().unwrap_err();
     assert_eq!(e.kind(), ErrorKind::TimedOut);
-    assert_eq!(ossuary_error(&e), Some(Error::HandshakeTimeout));
+    assert_eq!(ossuary_error(&e), Some(SILENT));
     assert_eq!(
         wire.take_incoming(),
         plain_reset(ResetReason::HANDSHAKE_TIMEOUT)

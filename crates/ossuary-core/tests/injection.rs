@@ -63,7 +63,7 @@ fn plaintext_reset_in_the_unconfirmed_window_is_accepted() {
     inject(&mut p, Side::Client, &plain_reset(ResetReason::APPLICATION));
     assert_eq!(
         p.client_err,
-        Some(Error::PeerReset(ResetReason::APPLICATION))
+        Some(plain_reset_error(ResetReason::APPLICATION))
     );
     assert!(!p.client.peer_closed());
 }

@@ -38,7 +38,7 @@ fn substituted_client_ephemeral_key_is_detected() {
     assert_eq!(c, Err(DECRYPT_FAILED));
     assert_eq!(p.client.remote_public_key(), None);
     // The server gets the client's RESET (reason 3) and never completes.
-    assert_eq!(s, Err(Error::PeerReset(ResetReason::HANDSHAKE_FAILURE)));
+    assert_eq!(s, Err(plain_reset_error(ResetReason::HANDSHAKE_FAILURE)));
     assert_eq!(p.server.remote_public_key(), None);
 }
 
@@ -105,16 +105,20 @@ fn whole_server_hello_of_another_server_is_not_trusted() {
     p.s2c = answer(&mut other, &client_hello);
     p.deliver(Side::Client);
     // The signature is valid, but the key is not the pinned one: the client
-    // pauses on Mallory's key and sends nothing.
+    // refuses it at once, naming both keys (it used to pause for the
+    // application), and sends only its RESET.
+    let changed = Error::ServerKeyChanged {
+        expected: sid.public(),
+        got: mallory.public(),
+    };
+    assert_eq!(p.client.handshake_status(), Err(changed));
     assert_eq!(
-        p.client.handshake_status(),
-        Ok(HandshakeStatus::UntrustedServer(mallory.public()))
+        p.client.pending_output(),
+        plain_reset(ResetReason::SERVER_NOT_TRUSTED)
     );
-    assert!(p.client.pending_output().is_empty());
-    assert_eq!(p.client.reject_server(), Err(Error::UntrustedServer));
     let (c, s) = p.drive_handshake();
-    assert_eq!(c, Err(Error::UntrustedServer));
-    assert_eq!(s, Err(Error::PeerReset(ResetReason::SERVER_NOT_TRUSTED)));
+    assert_eq!(c, Err(changed));
+    assert_eq!(s, Err(plain_reset_error(ResetReason::SERVER_NOT_TRUSTED)));
     // Mallory's server never got a CLIENT_AUTH.
     assert_eq!(other.handshake_status(), Ok(HandshakeStatus::InProgress));
 }
@@ -153,13 +157,17 @@ fn relaying_mitm_with_her_own_key_is_not_trusted() {
     let mut r = Relay::new(&cid, &sid, &mallory);
     // The back half completes (Mallory really talks to the server)...
     r.back.connect();
-    // ...but the client sees Mallory's key, not the pinned one.
-    let (c, _) = r.front.drive_handshake();
-    assert_eq!(c, Ok(HandshakeStatus::UntrustedServer(mallory.public())));
-    assert_eq!(r.front.client.reject_server(), Err(Error::UntrustedServer));
+    // ...but the client sees Mallory's key, not the pinned one, and refuses
+    // it without asking the application.
     let (c, s) = r.front.drive_handshake();
-    assert_eq!(c, Err(Error::UntrustedServer));
-    assert_eq!(s, Err(Error::PeerReset(ResetReason::SERVER_NOT_TRUSTED)));
+    assert_eq!(
+        c,
+        Err(Error::ServerKeyChanged {
+            expected: sid.public(),
+            got: mallory.public(),
+        })
+    );
+    assert_eq!(s, Err(plain_reset_error(ResetReason::SERVER_NOT_TRUSTED)));
 }
 
 #[test]
@@ -221,6 +229,6 @@ fn relaying_mitm_forwarding_client_hello_cannot_read_or_finish() {
     assert_eq!(real.server.remote_public_key(), None);
     assert_eq!(
         real.client_err,
-        Some(Error::PeerReset(ResetReason::HANDSHAKE_FAILURE))
+        Some(plain_reset_error(ResetReason::HANDSHAKE_FAILURE))
     );
 }

@@ -76,7 +76,7 @@ fn anonymous_client_with_authenticating_server_fails_before_client_auth() {
     p.drive();
     assert_eq!(
         p.server.handshake_status(),
-        Err(Error::PeerReset(ResetReason::CLIENT_NOT_AUTHORIZED))
+        Err(plain_reset_error(ResetReason::CLIENT_NOT_AUTHORIZED))
     );
     assert_eq!(p.server.remote_public_key(), None);
     // Sending data is refused on both sides.
@@ -105,17 +105,18 @@ fn unauthorized_client_is_rejected_and_reset() {
     assert_eq!(frame_types(&p.c2s), [CLIENT_AUTH, DATA]);
 
     p.deliver(Side::Server);
-    let unauthorized = Error::Handshake(HandshakeError::UnauthorizedClient);
+    let unauthorized = Error::Handshake(HandshakeError::UnauthorizedClient(Some(cid.public())));
     assert_eq!(p.server_err, Some(unauthorized));
     assert_eq!(p.server.handshake_status(), Err(unauthorized));
-    assert_eq!(p.server.remote_public_key(), None);
+    // The server can say whom it refused (issue 10, item 8).
+    assert_eq!(p.server.remote_public_key(), Some(&cid.public()));
     assert!(p.server_rx.is_empty(), "no early data may be delivered");
 
     // The server has no traffic keys, so its RESET is plaintext.
     p.transmit(Side::Server);
     assert_eq!(p.s2c, plain_reset(ResetReason::CLIENT_NOT_AUTHORIZED));
     p.deliver(Side::Client);
-    let reset = Error::PeerReset(ResetReason::CLIENT_NOT_AUTHORIZED);
+    let reset = plain_reset_error(ResetReason::CLIENT_NOT_AUTHORIZED);
     assert_eq!(p.client_err, Some(reset));
     assert_eq!(p.client.handshake_status(), Err(reset));
     assert_eq!(p.client.send_data(b"more"), Err(reset));
@@ -131,11 +132,13 @@ fn authenticating_server_with_empty_list_refuses_everyone() {
     p.drive();
     assert_eq!(
         p.server_err,
-        Some(Error::Handshake(HandshakeError::UnauthorizedClient))
+        Some(Error::Handshake(HandshakeError::UnauthorizedClient(Some(
+            cid.public()
+        ))))
     );
     assert_eq!(
         p.client_err,
-        Some(Error::PeerReset(ResetReason::CLIENT_NOT_AUTHORIZED))
+        Some(plain_reset_error(ResetReason::CLIENT_NOT_AUTHORIZED))
     );
 }
 
@@ -147,7 +150,8 @@ fn several_authorized_keys() {
     for id in &ids {
         let mut s = server(Role::AuthenticatingServer, &sid, &[]);
         for k in &keys {
-            s.add_authorized_key(PublicKey::try_from(&k[..]).unwrap());
+            s.add_authorized_key(PublicKey::try_from(&k[..]).unwrap())
+                .unwrap();
         }
         let mut p = Pair::new(client(Some(id), &[sid.public()]), s);
         p.connect();
@@ -242,10 +246,10 @@ fn built_with_signer_and_prevalidated_keys() {
         )
         .unwrap();
         assert_eq!(server.local_public_key(), Some(server_public));
-        server.add_authorized_key(stranger);
+        server.add_authorized_key(stranger).unwrap();
         if client_authorized {
-            server.add_authorized_key(client_public);
-            server.add_authorized_key(client_public); // no duplicate harm
+            server.add_authorized_key(client_public).unwrap();
+            server.add_authorized_key(client_public).unwrap(); // no duplicate harm
         }
         let mut client = Connection::with_identity(
             Role::Client,
@@ -254,7 +258,7 @@ fn built_with_signer_and_prevalidated_keys() {
         )
         .unwrap();
         assert_eq!(client.local_public_key(), Some(client_public));
-        client.add_authorized_key(server_public);
+        client.add_authorized_key(server_public).unwrap();
 
         let mut p = Pair::new(client, server);
         if client_authorized {
@@ -266,7 +270,9 @@ fn built_with_signer_and_prevalidated_keys() {
             p.drive();
             assert_eq!(
                 p.server_err,
-                Some(Error::Handshake(HandshakeError::UnauthorizedClient))
+                Some(Error::Handshake(HandshakeError::UnauthorizedClient(Some(
+                    client_public
+                ))))
             );
         }
     }
@@ -289,7 +295,7 @@ fn with_identity_key_replaceable_until_the_peer_answers() {
         Connection::with_identity(Role::Client, Config::default(), Box::new(first)).unwrap();
     client.set_identity(Box::new(second)).unwrap();
     assert_eq!(client.local_public_key(), Some(second_public));
-    client.add_authorized_key(sid.public());
+    client.add_authorized_key(sid.public()).unwrap();
     let mut p = Pair::new(client, server(Role::OpenServer, &sid, &[]));
     // CLIENT_HELLO already went out: the identity may still change.
     p.transmit(Side::Client);

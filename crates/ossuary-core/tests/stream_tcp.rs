@@ -8,7 +8,7 @@ use std::thread;
 use std::time::{Duration, Instant};
 
 use common::*;
-use ossuary_core::{Error, HandshakeStatus, PublicKey, Role, Stream};
+use ossuary_core::{ApiMisuse, Error, HandshakeStatus, PublicKey, Role, Stream};
 
 /// Messages of assorted sizes, up to several records.
 fn messages() -> Vec<Vec<u8>> {
@@ -123,7 +123,7 @@ fn blocking_unauthorized_client_gets_permission_denied() {
     assert_eq!(
         ossuary_error(&server_err),
         Some(Error::Handshake(
-            ossuary_core::HandshakeError::UnauthorizedClient
+            ossuary_core::HandshakeError::UnauthorizedClient(Some(cid.public()))
         ))
     );
 }
@@ -131,7 +131,7 @@ fn blocking_unauthorized_client_gets_permission_denied() {
 #[test]
 fn blocking_tofu_over_tcp() {
     let sid = Identity::generate();
-    let p = Pair::new(client(None, &[]), server(Role::OpenServer, &sid, &[]));
+    let p = Pair::new(tofu_client(None, &[]), server(Role::OpenServer, &sid, &[]));
     let (client, server) = p.into_parts();
     let (ct, st) = tcp_pair();
     let peer = thread::spawn(move || -> io::Result<Vec<u8>> {
@@ -145,9 +145,15 @@ fn blocking_tofu_over_tcp() {
         c.complete_handshake().unwrap(),
         HandshakeStatus::UntrustedServer(sid.public())
     );
-    // Reading or writing before the decision is refused, not blocking.
+    // Reading or writing before the decision is refused, not blocking: the
+    // caller must decide first (a misuse, not a refusal of the server).
+    let misuse = Some(Error::ApiMisuse(ApiMisuse::HandshakeNotDone));
     let err = c.write(b"x").unwrap_err();
-    assert_eq!(err.kind(), ErrorKind::PermissionDenied);
+    assert_eq!(err.kind(), ErrorKind::InvalidInput);
+    assert_eq!(ossuary_error(&err), misuse);
+    let err = c.read(&mut [0u8; 1]).unwrap_err();
+    assert_eq!(err.kind(), ErrorKind::InvalidInput);
+    assert_eq!(ossuary_error(&err), misuse);
     c.connection_mut().trust_server().unwrap();
     assert_eq!(c.complete_handshake().unwrap(), HandshakeStatus::Done);
     c.write_all(b"hello").unwrap();

@@ -17,6 +17,7 @@
 
 mod common;
 
+use std::cell::RefCell;
 use std::collections::HashMap;
 use std::ops::Range;
 use std::panic::{AssertUnwindSafe, catch_unwind};
@@ -92,6 +93,11 @@ struct Fixture {
     client_auth: Vec<u8>,
     /// A DATA record carrying [`MESSAGE`] from client to server.
     record: Vec<u8>,
+    /// The frame the server last refused at its header, as its length field
+    /// describes it: the library consumed none of it, so the stream still
+    /// holds it, and [`Fixture::recycle`] offers it again after `reset()`
+    /// (it is then skipped by its length).
+    unread: RefCell<Vec<u8>>,
 }
 
 impl Fixture {
@@ -116,6 +122,7 @@ impl Fixture {
             server_hello: Vec::new(),
             client_auth: Vec::new(),
             record: Vec::new(),
+            unread: RefCell::default(),
         };
         let mut c = fx.client();
         let mut s = fx.server(1);
@@ -183,7 +190,7 @@ impl Fixture {
     fn recycle(&self, s: &mut Connection) {
         let reset = plain_reset(ResetReason::UNSPECIFIED);
         let peer_reset = match s.handshake_status() {
-            Err(e) => matches!(e, Error::PeerReset(_)),
+            Err(e) => matches!(e, Error::PeerReset { .. }),
             Ok(HandshakeStatus::Done) => {
                 // A plaintext RESET is refused once established.
                 let mut out = [0u8; 16];
@@ -193,18 +200,52 @@ impl Fixture {
             Ok(_) => {
                 assert!(matches!(
                     recv_handshake_now(s, &reset),
-                    Err(Error::PeerReset(_))
+                    Err(Error::PeerReset { .. })
                 ));
                 true
             }
         };
         s.reset().unwrap();
+        let unread = self.unread.take();
         if !peer_reset {
-            // Waiting for the peer's RESET: give it one.
-            assert_eq!(s.recv_handshake(&reset), Ok(4));
+            // Waiting for the peer's RESET: the rest of the stream (a refused
+            // frame, skipped by its length field), then the RESET.
+            let rest = [&unread[..], &reset[..]].concat();
+            assert_eq!(s.recv_handshake(&rest), Ok(rest.len()));
+        } else {
+            assert!(unread.is_empty());
         }
         s.advance_output(usize::MAX);
         assert_eq!(s.handshake_status(), Ok(HandshakeStatus::InProgress));
+    }
+
+    /// `recv_handshake_now` on the server; a frame refused at its header
+    /// (nothing consumed) is remembered for [`Self::recycle`].
+    fn server_handshake(&self, server: &mut Connection, input: &[u8]) -> Result<usize, Error> {
+        match server.recv_handshake(input) {
+            Err(e) => {
+                self.unread.replace(as_declared(input));
+                Err(e)
+            }
+            Ok(n) => server.handshake_status().map(|_| n),
+        }
+    }
+
+    /// `recv_data_now` on the server, remembering a refused frame as
+    /// [`Self::server_handshake`] does.
+    fn server_data(
+        &self,
+        server: &mut Connection,
+        input: &[u8],
+        out: &mut [u8],
+    ) -> Result<ossuary_core::Progress, Error> {
+        match server.recv_data(input, out) {
+            Err(e) => {
+                self.unread.replace(as_declared(input));
+                Err(e)
+            }
+            Ok(p) => server.handshake_status().map(|_| p),
+        }
     }
 
     /// A recycled server that has answered the reference CLIENT_HELLO.
@@ -221,6 +262,15 @@ impl Fixture {
         assert_eq!(output(&mut c), self.client_hello);
         c
     }
+}
+
+/// The frame that starts `bytes` as its length field describes it: cut to
+/// that length, or padded with zeros up to it.
+fn as_declared(bytes: &[u8]) -> Vec<u8> {
+    let declared = 3 + usize::from(u16::from_be_bytes([bytes[1], bytes[2]]));
+    let mut frame = bytes[..declared.min(bytes.len())].to_vec();
+    frame.resize(declared, 0);
+    frame
 }
 
 /// Everything `conn` has to send.
@@ -332,7 +382,7 @@ fn flip_client_hello(bytes: Range<usize>) {
 
 fn judge_client_hello(fx: &Fixture, server: &mut Connection, hello: &[u8]) -> Result<(), String> {
     fx.recycle(server);
-    match recv_handshake_now(server, hello) {
+    match fx.server_handshake(server, hello) {
         Err(e) => {
             // Malformed: the server refuses it and sends a plaintext RESET.
             if !is_handshake_rejection(&e) {
@@ -433,7 +483,7 @@ fn flip_client_auth(fx: &Fixture) {
 
 fn judge_client_auth(fx: &Fixture, server: &mut Connection, auth: &[u8]) -> Result<(), String> {
     fx.server_awaiting_client_auth(server);
-    match recv_handshake_now(server, auth) {
+    match fx.server_handshake(server, auth) {
         Err(e) if is_handshake_rejection(&e) => {
             if server.remote_public_key().is_some() {
                 return Err("server exposes a remote key".into());
@@ -481,7 +531,7 @@ fn judge_record(fx: &Fixture, server: &mut Connection, mut record: Vec<u8>) -> R
         record.resize(declared, 0);
     }
     let mut plain = vec![0u8; 1 << 16];
-    match recv_data_now(server, &record, &mut plain) {
+    match fx.server_data(server, &record, &mut plain) {
         Err(Error::BadRecord | Error::Decode(_) | Error::UnexpectedFrame { .. }) => {
             if server.peer_closed() {
                 return Err("reported as a clean close".into());

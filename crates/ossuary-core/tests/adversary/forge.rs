@@ -16,8 +16,10 @@
 //! written out below; `hand_built_ed25519_matches_the_library` in
 //! `adversary.rs` checks them against real signatures.
 
-use ossuary_crypto::{EphemeralSecret, HandshakeKeys, HandshakeSecret, PresetRng, SecretKey};
+use ossuary_crypto::{EphemeralSecret, HandshakeKeys, HandshakeSecret, SecretKey};
 use ossuary_crypto::{Signer, Transcript};
+
+use crate::common::FixedRng;
 
 /// The role label of the server's transcript signature (PROTOCOL.md §5.1).
 pub(crate) const SERVER_LABEL: &[u8] = b"ossuary v1 server signature";
@@ -39,7 +41,7 @@ pub(crate) fn transcript_hash(parts: &[&[u8]]) -> [u8; 32] {
 /// The X25519 public key of a 32-byte ephemeral secret, drawn as the
 /// library draws it.
 pub(crate) fn x25519_public(secret: &[u8; 32]) -> [u8; 32] {
-    EphemeralSecret::generate(&mut PresetRng::new(secret))
+    EphemeralSecret::generate(&mut FixedRng::new(*secret))
         .expect("preset randomness")
         .public_key()
 }
@@ -63,7 +65,7 @@ impl Knows {
             Self::Server(s) => (s, &client_hello[5..37]),
         };
         let peer: [u8; 32] = peer.try_into().unwrap();
-        let shared = EphemeralSecret::generate(&mut PresetRng::new(secret))
+        let shared = EphemeralSecret::generate(&mut FixedRng::new(*secret))
             .expect("preset randomness")
             .diffie_hellman(&peer)
             .expect("a contributory key share");

@@ -309,11 +309,20 @@ impl Adversary {
     }
 
     /// Forwards everything `from` holds and asserts that its peer reports
-    /// the RESET as `PeerReset(reason)`: this reads a sealed RESET's reason.
+    /// the RESET as `PeerReset { reason, authenticated }`, authenticated
+    /// exactly when the RESET was sealed: this reads a sealed RESET's reason.
     pub(crate) fn assert_peer_learns(&mut self, from: Side, reason: ResetReason) {
+        let authenticated = self.reset_sent(from) == ResetFrame::Sealed;
         self.forward_all(from);
         let to = from.peer();
-        assert_eq!(self.err(to), Some(Error::PeerReset(reason)), "{to:?}");
+        assert_eq!(
+            self.err(to),
+            Some(Error::PeerReset {
+                reason,
+                authenticated
+            }),
+            "{to:?}"
+        );
         assert_ne!(self.conn(to).handshake_status(), Ok(HandshakeStatus::Done));
         assert!(!self.conn(to).peer_closed());
     }

@@ -75,6 +75,20 @@ pub(crate) fn client(identity: Option<&Identity>, trusted: &[PublicKey]) -> Conn
     client_with(Config::default(), identity, trusted)
 }
 
+/// The default configuration with Trust-On-First-Use on: an unknown server
+/// key pauses the handshake for the application's decision.
+pub(crate) fn tofu_config() -> Config {
+    Config {
+        trust_on_first_use: true,
+        ..Config::default()
+    }
+}
+
+/// A client with Trust-On-First-Use on (see [`tofu_config`]).
+pub(crate) fn tofu_client(identity: Option<&Identity>, trusted: &[PublicKey]) -> Connection {
+    client_with(tofu_config(), identity, trusted)
+}
+
 /// [`client`] with an explicit configuration.
 pub(crate) fn client_with(
     config: Config,
@@ -83,7 +97,7 @@ pub(crate) fn client_with(
 ) -> Connection {
     let mut c = match identity {
         Some(id) => Connection::with_identity(Role::Client, config, id.signer()),
-        None => Connection::new(Role::Client, config),
+        None => Connection::client(config),
     }
     .expect("client");
     configure(&mut c, identity, trusted);
@@ -112,7 +126,7 @@ pub(crate) fn server_with(
 pub(crate) fn configure(conn: &mut Connection, identity: Option<&Identity>, keys: &[PublicKey]) {
     assert_eq!(conn.local_public_key(), identity.map(Identity::public));
     for k in keys {
-        conn.add_authorized_key(*k);
+        conn.add_authorized_key(*k).expect("add_authorized_key");
     }
 }
 
@@ -178,6 +192,17 @@ pub(crate) fn check_deadline(conn: &mut Connection) -> Option<Error> {
     }
 }
 
+/// The handshake deadline passed and the peer never sent a byte (it may not
+/// be an Ossuary endpoint).
+pub(crate) const SILENT: Error = Error::HandshakeTimeout {
+    heard_from_peer: false,
+};
+
+/// The handshake deadline passed after the peer had sent something.
+pub(crate) const STALLED: Error = Error::HandshakeTimeout {
+    heard_from_peer: true,
+};
+
 /// What `handshake_done()` used to be: fires a passed deadline, then
 /// reports whether the handshake completed (the sticky error if it failed).
 pub(crate) fn handshake_done(conn: &mut Connection) -> Result<bool, Error> {
@@ -210,6 +235,24 @@ pub(crate) fn frame_types(bytes: &[u8]) -> Vec<u8> {
 /// A plaintext RESET frame (PROTOCOL.md section 10.2).
 pub(crate) fn plain_reset(reason: ResetReason) -> [u8; 4] {
     [0x20, 0, 1, reason.0]
+}
+
+/// The error a connection reports for the peer's RESET sealed under the
+/// traffic keys (after the handshake): its reason is authenticated.
+pub(crate) fn sealed_reset_error(reason: ResetReason) -> Error {
+    Error::PeerReset {
+        reason,
+        authenticated: true,
+    }
+}
+
+/// The error a connection reports for the peer's plaintext RESET (during
+/// the handshake): anyone on the path could have sent it.
+pub(crate) fn plain_reset_error(reason: ResetReason) -> Error {
+    Error::PeerReset {
+        reason,
+        authenticated: false,
+    }
 }
 
 /// The frame types an established session takes: what
@@ -364,6 +407,24 @@ pub(crate) fn hex(s: &str) -> Vec<u8> {
         .step_by(2)
         .map(|i| u8::from_str_radix(&s[i..i + 2], 16).unwrap())
         .collect()
+}
+
+/// A key's fingerprint as OpenSSH prints it: `SHA256:` and the unpadded
+/// base64 of the SHA-256 of the key (encoded here, independently of the
+/// library).
+pub(crate) fn fingerprint_text(key: &PublicKey) -> String {
+    const ALPHABET: &[u8; 64] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+    let digest = key.fingerprint();
+    let mut out = String::from("SHA256:");
+    for chunk in digest.chunks(3) {
+        let mut b = [0u8; 3];
+        b[..chunk.len()].copy_from_slice(chunk);
+        let n = u32::from_be_bytes([0, b[0], b[1], b[2]]);
+        for i in 0..=chunk.len() {
+            out.push(char::from(ALPHABET[(n >> (18 - 6 * i)) as usize & 63]));
+        }
+    }
+    out
 }
 
 /// X25519 public keys of small order and their non-canonical aliases (with

@@ -9,7 +9,7 @@ use std::net::{TcpListener, TcpStream};
 use std::rc::Rc;
 use std::time::Duration;
 
-use ossuary_core::{Error, HandshakeStatus};
+use ossuary_core::{Error, HandshakeStatus, Transport};
 
 use super::MAX_STEPS;
 
@@ -88,6 +88,10 @@ impl Read for MemEnd {
     }
 }
 
+/// In memory: reads cannot be bounded in time (the defaults); a read with
+/// nothing buffered returns `WouldBlock` at once anyway.
+impl Transport for MemEnd {}
+
 impl Write for MemEnd {
     fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
         let mut q = self.tx.borrow_mut();
@@ -125,7 +129,7 @@ pub(crate) fn tcp_pair() -> (TcpStream, TcpStream) {
 /// Drives the handshakes of two streams over non-blocking transports (a
 /// [`mem_duplex`]) in turn until neither makes progress; returns each
 /// side's last result (`WouldBlock` while still waiting).
-pub(crate) fn drive_streams<A: Read + Write, B: Read + Write>(
+pub(crate) fn drive_streams<A: Transport, B: Transport>(
     c: &mut ossuary_core::Stream<A>,
     s: &mut ossuary_core::Stream<B>,
 ) -> (io::Result<HandshakeStatus>, io::Result<HandshakeStatus>) {
