@@ -6,7 +6,9 @@ mod common;
 use common::*;
 use std::io::{Read, Write};
 
-use ossuary_core::{ApiMisuse, Config, Error, HandshakeStatus, ResetReason, Role, Stream};
+use ossuary_core::{
+    ApiMisuse, Config, Connection, Error, HandshakeStatus, ResetReason, Role, Stream,
+};
 
 /// Makes the server fail on a tampered client record; returns the pair with
 /// the server's sealed RESET delivered to the client.
@@ -384,4 +386,314 @@ fn rehandshake_through_stream_when_the_server_receives_the_reset() {
     let mut got = [0u8; 11];
     retry(100, || c.read_exact(&mut got)).unwrap();
     assert_eq!(&got, b"new session");
+}
+
+// ------------------------------- a refused header, then a re-handshake ----
+
+/// `frame` with its length field set to `len` (illegal for its type) and
+/// padded to that length: what the stream then carries as one frame.
+fn with_illegal_length(frame: &[u8], len: u16) -> Vec<u8> {
+    let mut bad = frame.to_vec();
+    bad[1..3].copy_from_slice(&len.to_be_bytes());
+    bad.resize(3 + usize::from(len), 0xee);
+    bad
+}
+
+/// Issue 10, defect 2 (server): a CLIENT_HELLO whose length field is
+/// illegal fails the server at its header (RESET 1, nothing consumed);
+/// after `reset()` the same bytes, offered again, are skipped by their
+/// length, the client's RESET and its new CLIENT_HELLO follow, and the
+/// re-handshake completes. (On b216206 the offered-again header failed the
+/// server for good, with a second RESET 1.)
+#[test]
+fn server_recovers_from_a_client_hello_with_an_illegal_length() {
+    let (mut p, cid, sid) = pair_with(Config::default());
+    p.transmit(Side::Client);
+    let bad = with_illegal_length(&std::mem::take(&mut p.c2s), 70);
+    let refused = Error::Decode(ossuary_core::DecodeError::BadLength {
+        frame_type: ossuary_core::FrameType::CLIENT_HELLO,
+        len: 70,
+    });
+    assert_eq!(p.server.recv_handshake(&bad), Err(refused));
+    assert_eq!(
+        p.server.pending_output(),
+        plain_reset(ResetReason::DECODE_ERROR)
+    );
+    p.server.reset().unwrap();
+    // The same bytes again, as the stream still holds them: skipped.
+    assert_eq!(p.server.recv_handshake(&bad), Ok(bad.len()));
+    assert_eq!(p.server.handshake_status(), Ok(HandshakeStatus::InProgress));
+    assert_eq!(
+        p.server.pending_output(),
+        plain_reset(ResetReason::DECODE_ERROR),
+        "one RESET, not a second"
+    );
+    // The client learns of it, answers with its RESET and starts over.
+    p.transmit(Side::Server);
+    p.deliver(Side::Client);
+    assert_eq!(
+        p.client_err,
+        Some(plain_reset_error(ResetReason::DECODE_ERROR))
+    );
+    p.client.reset().unwrap();
+    p.transmit(Side::Client);
+    assert_eq!(frame_types(&p.c2s), [RESET, CLIENT_HELLO]);
+    p.clear_errors();
+    p.connect();
+    assert_eq!(p.client.remote_public_key(), Some(&sid.public()));
+    assert_eq!(p.server.remote_public_key(), Some(&cid.public()));
+    p.assert_data_flows();
+}
+
+/// Issue 10, defect 2 (client, the mirror case): a SERVER_HELLO whose
+/// length field is illegal fails the client at its header (RESET 1); after
+/// `reset()` the same bytes are skipped, the server's RESET ends the wait,
+/// and the re-handshake completes.
+#[test]
+fn client_recovers_from_a_server_hello_with_an_illegal_length() {
+    let (mut p, cid, sid) = pair_with(Config::default());
+    p.transmit(Side::Client);
+    p.deliver(Side::Server);
+    p.transmit(Side::Server);
+    let bad = with_illegal_length(&std::mem::take(&mut p.s2c), 150);
+    let refused = Error::Decode(ossuary_core::DecodeError::BadLength {
+        frame_type: ossuary_core::FrameType::SERVER_HELLO,
+        len: 150,
+    });
+    assert_eq!(p.client.recv_handshake(&bad), Err(refused));
+    assert_eq!(
+        p.client.pending_output(),
+        plain_reset(ResetReason::DECODE_ERROR)
+    );
+    p.client.reset().unwrap();
+    assert_eq!(p.client.recv_handshake(&bad), Ok(bad.len()));
+    assert_eq!(p.client.handshake_status(), Ok(HandshakeStatus::InProgress));
+    assert_eq!(
+        p.client.pending_output(),
+        plain_reset(ResetReason::DECODE_ERROR),
+        "one RESET, not a second, and no CLIENT_HELLO before the server's RESET"
+    );
+    // The server learns of it, answers with its RESET and starts over; its
+    // RESET ends the client's wait.
+    p.transmit(Side::Client);
+    p.deliver(Side::Server);
+    assert_eq!(
+        p.server_err,
+        Some(plain_reset_error(ResetReason::DECODE_ERROR))
+    );
+    p.server.reset().unwrap();
+    p.clear_errors();
+    p.connect();
+    assert_eq!(p.client.remote_public_key(), Some(&sid.public()));
+    assert_eq!(p.server.remote_public_key(), Some(&cid.public()));
+    p.assert_data_flows();
+}
+
+// ------------------------------------ identity continuity (issue 10, 6) ----
+
+/// An attacker kills the connected session in `p` (a tampered record) and
+/// the client calls `reset()`; then the client is put in front of
+/// `server`, a fresh connection that is not the one it first authenticated.
+fn client_meets_another_server(p: &mut Pair, server: Connection) {
+    break_session(p);
+    p.client.reset().unwrap();
+    p.server = server;
+    p.c2s.clear();
+    p.s2c.clear();
+    p.clear_errors();
+}
+
+/// An attacker kills the connected session in `p` and the server calls
+/// `reset()`; the old client's RESET ends the server's wait, and `client`,
+/// a fresh connection, is the one that then talks to the server.
+fn server_meets_another_client(p: &mut Pair, client: Connection) {
+    break_session(p);
+    p.server.reset().unwrap();
+    // The old client's (sealed) RESET is still on its way to the server.
+    assert_eq!(frame_types(&p.c2s), [RESET]);
+    p.client = client;
+    p.s2c.clear();
+    p.clear_errors();
+}
+
+/// Issue 10, item 6: after an attacker kills a session and the client calls
+/// `reset()`, a server that proves another key is refused with
+/// `ServerKeyChanged` naming the first handshake's key, before CLIENT_AUTH
+/// is sent, even though the client pinned both keys (on b216206 it simply
+/// completed and `remote_public_key()` changed).
+#[test]
+fn rehandshake_with_another_server_fails_with_server_key_changed() {
+    let (cid, sid, other) = (
+        Identity::generate(),
+        Identity::generate(),
+        Identity::generate(),
+    );
+    let mut p = Pair::new(
+        client(Some(&cid), &[sid.public(), other.public()]),
+        server(Role::OpenServer, &sid, &[]),
+    );
+    p.connect();
+    assert_eq!(p.client.remote_public_key(), Some(&sid.public()));
+    client_meets_another_server(&mut p, server(Role::OpenServer, &other, &[]));
+    p.transmit(Side::Client);
+    p.deliver(Side::Server);
+    p.transmit(Side::Server);
+    p.deliver(Side::Client);
+    let changed = Error::ServerKeyChanged {
+        expected: sid.public(),
+        got: other.public(),
+    };
+    assert_eq!(p.client_err, Some(changed));
+    assert_eq!(p.client.handshake_status(), Err(changed));
+    assert_eq!(
+        p.client.pending_output(),
+        plain_reset(ResetReason::SERVER_NOT_TRUSTED),
+        "no CLIENT_AUTH: the client's identity is not shown to the other server"
+    );
+    p.drive();
+    assert_eq!(
+        p.server.handshake_status(),
+        Err(plain_reset_error(ResetReason::SERVER_NOT_TRUSTED))
+    );
+}
+
+/// Issue 10, item 6: a server trusted on first use is the only one a
+/// re-handshake accepts: another key is refused with `ServerKeyChanged`
+/// (no second pause), while the same key is not asked about again.
+#[test]
+fn tofu_trusted_server_is_the_only_one_a_rehandshake_accepts() {
+    let (sid, other) = (Identity::generate(), Identity::generate());
+    // The same server again: no pause.
+    let mut p = Pair::new(tofu_client(None, &[]), server(Role::OpenServer, &sid, &[]));
+    assert_eq!(p.drive_to_pause(), sid.public());
+    p.client.trust_server().unwrap();
+    p.connect();
+    break_session(&mut p);
+    p.client.reset().unwrap();
+    p.server.reset().unwrap();
+    p.clear_errors();
+    p.connect();
+    assert_eq!(p.client.remote_public_key(), Some(&sid.public()));
+    p.assert_data_flows();
+    // Another server: refused, not paused.
+    client_meets_another_server(&mut p, server(Role::OpenServer, &other, &[]));
+    let (c, s) = p.drive_handshake();
+    assert_eq!(
+        c,
+        Err(Error::ServerKeyChanged {
+            expected: sid.public(),
+            got: other.public(),
+        })
+    );
+    assert_eq!(s, Err(plain_reset_error(ResetReason::SERVER_NOT_TRUSTED)));
+}
+
+/// Issue 10, item 6: after `reset()` a server that completes a handshake
+/// with another client fails with `ClientIdentityChanged` and RESET 4 (on
+/// b216206 `remote_public_key()` changed silently).
+#[test]
+fn rehandshake_with_another_client_fails_with_client_identity_changed() {
+    let (cid, other, sid) = (
+        Identity::generate(),
+        Identity::generate(),
+        Identity::generate(),
+    );
+    let mut p = Pair::new(
+        client(Some(&cid), &[sid.public()]),
+        server(Role::OpenServer, &sid, &[]),
+    );
+    p.connect();
+    assert_eq!(p.server.remote_public_key(), Some(&cid.public()));
+    server_meets_another_client(&mut p, client(Some(&other), &[sid.public()]));
+    let (_, s) = p.drive_handshake();
+    let changed = Error::ClientIdentityChanged {
+        first: Some(cid.public()),
+        now: Some(other.public()),
+    };
+    assert_eq!(s, Err(changed));
+    assert_eq!(p.server_err, Some(changed));
+    assert_eq!(
+        p.client_err,
+        Some(plain_reset_error(ResetReason::CLIENT_NOT_AUTHORIZED))
+    );
+    assert!(p.server_rx.is_empty());
+}
+
+/// Issue 10, item 6: anonymous counts as an identity: an anonymous first
+/// client, then an identified one, is a change.
+#[test]
+fn anonymous_then_identified_client_is_an_identity_change() {
+    let (other, sid) = (Identity::generate(), Identity::generate());
+    let mut p = Pair::new(
+        client(None, &[sid.public()]),
+        server(Role::OpenServer, &sid, &[]),
+    );
+    p.connect();
+    assert_eq!(p.server.remote_public_key(), None);
+    server_meets_another_client(&mut p, client(Some(&other), &[sid.public()]));
+    let (_, s) = p.drive_handshake();
+    assert_eq!(
+        s,
+        Err(Error::ClientIdentityChanged {
+            first: None,
+            now: Some(other.public()),
+        })
+    );
+    assert_eq!(
+        p.client_err,
+        Some(plain_reset_error(ResetReason::CLIENT_NOT_AUTHORIZED))
+    );
+}
+
+/// Issue 10, item 6: the same client again re-handshakes as before.
+#[test]
+fn rehandshake_with_the_same_client_identity_completes() {
+    let (cid, sid) = (Identity::generate(), Identity::generate());
+    let mut p = Pair::new(
+        client(Some(&cid), &[sid.public()]),
+        server(Role::OpenServer, &sid, &[]),
+    );
+    p.connect();
+    server_meets_another_client(&mut p, client(Some(&cid), &[sid.public()]));
+    p.connect();
+    assert_eq!(p.server.remote_public_key(), Some(&cid.public()));
+    p.assert_data_flows();
+}
+
+/// Issue 10, item 6: with `allow_identity_change_on_reset` (the explicit
+/// opt-in) a re-handshake may authenticate another server and another
+/// client, and `remote_public_key()` names the new peer.
+#[test]
+fn identity_change_on_reset_is_allowed_when_configured() {
+    let allow = Config {
+        allow_identity_change_on_reset: true,
+        ..Config::default()
+    };
+    let (cid, other_client, sid, other_server) = (
+        Identity::generate(),
+        Identity::generate(),
+        Identity::generate(),
+        Identity::generate(),
+    );
+    // The client meets another server (it pinned both).
+    let pinned = [sid.public(), other_server.public()];
+    let mut p = Pair::new(
+        client_with(allow.clone(), Some(&cid), &pinned),
+        server(Role::OpenServer, &sid, &[]),
+    );
+    p.connect();
+    client_meets_another_server(&mut p, server(Role::OpenServer, &other_server, &[]));
+    p.connect();
+    assert_eq!(p.client.remote_public_key(), Some(&other_server.public()));
+    p.assert_data_flows();
+    // The server meets another client.
+    let mut p = Pair::new(
+        client(Some(&cid), &[sid.public()]),
+        server_with(Role::OpenServer, allow, &sid, &[]),
+    );
+    p.connect();
+    server_meets_another_client(&mut p, client(Some(&other_client), &[sid.public()]));
+    p.connect();
+    assert_eq!(p.server.remote_public_key(), Some(&other_client.public()));
+    p.assert_data_flows();
 }
