@@ -175,6 +175,7 @@ fn stream_over_tcp_cut_wire_is_unexpected_eof() {
     let mut got = Vec::new();
     let err = c.read_to_end(&mut got).unwrap_err();
     assert_eq!(err.kind(), ErrorKind::UnexpectedEof);
+    assert_eq!(ossuary_error(&err), Some(Error::Truncated));
     // What arrived before the cut is authentic and was delivered.
     assert_eq!(got, b"partial answer");
     assert!(!c.connection().peer_closed());
@@ -201,5 +202,68 @@ fn stream_over_tcp_cut_during_handshake_is_unexpected_eof() {
     let mut c = Stream::new(client, ct);
     let err = c.complete_handshake().unwrap_err();
     assert_eq!(err.kind(), ErrorKind::UnexpectedEof);
+    assert_eq!(ossuary_error(&err), Some(Error::Truncated));
     assert_eq!(peer.join().unwrap().unwrap(), 69);
+}
+
+// ---------------------------------------- end of input (issue 10, 8) ----
+
+/// Issue 10, item 8: the transport ending without the peer's authenticated
+/// CLOSE is a truncation the connection itself reports: `end_of_input()`
+/// fails with `Truncated` (sticky), and the peer is sent a sealed RESET.
+#[test]
+fn end_of_input_without_the_peers_close_is_truncated() {
+    let mut p = Pair::connected();
+    p.assert_roundtrip(Side::Client, b"some of the data");
+    assert_eq!(p.server.end_of_input(), Err(Error::Truncated));
+    assert_eq!(p.server.handshake_status(), Err(Error::Truncated));
+    assert_eq!(p.server.end_of_input(), Err(Error::Truncated), "sticky");
+    assert!(!p.server.peer_closed());
+    let out = p.server.pending_output();
+    assert_eq!(frame_types(out), [RESET]);
+    assert_eq!(out.len(), 20, "sealed under the traffic key");
+    // This side's own CLOSE is not the peer's: its input may still be cut.
+    let mut p = Pair::connected();
+    p.server.close().unwrap();
+    p.drive();
+    assert!(p.client.peer_closed());
+    assert_eq!(p.server.end_of_input(), Err(Error::Truncated));
+}
+
+/// Issue 10, item 8: during the handshake an end of input is a truncation
+/// too (a plaintext RESET then).
+#[test]
+fn end_of_input_during_the_handshake_is_truncated() {
+    let mut c = client(None, &[]);
+    let _hello = take_output(&mut c);
+    assert_eq!(c.end_of_input(), Err(Error::Truncated));
+    assert_eq!(c.handshake_status(), Err(Error::Truncated));
+    assert_eq!(
+        c.pending_output(),
+        plain_reset(ossuary_core::ResetReason::UNSPECIFIED)
+    );
+}
+
+/// Issue 10, item 8: after the peer's authenticated CLOSE the end of input
+/// is the clean end: `Ok`, as often as asked, and nothing changes.
+#[test]
+fn end_of_input_after_the_peers_close_is_ok() {
+    let mut p = Pair::connected();
+    p.send(Side::Client, b"all of it").unwrap();
+    p.client.close().unwrap();
+    p.drive();
+    assert_eq!(p.take_rx(Side::Server), b"all of it");
+    assert!(p.server.peer_closed());
+    assert_eq!(p.server.end_of_input(), Ok(()));
+    assert_eq!(p.server.end_of_input(), Ok(()));
+    assert_eq!(
+        p.server.handshake_status(),
+        Ok(ossuary_core::HandshakeStatus::Done)
+    );
+    assert!(p.server.pending_output().is_empty(), "no RESET");
+    // The server may still answer and close in turn.
+    p.assert_roundtrip(Side::Server, b"and goodbye");
+    p.server.close().unwrap();
+    p.drive();
+    assert_eq!(p.client.end_of_input(), Ok(()));
 }

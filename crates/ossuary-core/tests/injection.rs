@@ -149,3 +149,60 @@ fn plaintext_reset_via_stream_is_an_error_not_eof() {
     let err = stream.read(&mut buf).unwrap_err();
     assert_eq!(ossuary_error(&err), Some(Error::BadRecord));
 }
+
+// ---------------------- whether a RESET was authenticated (issue 10, 8) ----
+
+/// Issue 10, item 8: a RESET sealed under the peer's traffic key (after the
+/// handshake) is reported as authenticated: its reason can be trusted.
+#[test]
+fn sealed_reset_after_the_handshake_is_authenticated() {
+    let mut p = confirmed();
+    p.send(Side::Client, b"tampered").unwrap();
+    let last = p.c2s.len() - 1;
+    p.c2s[last] ^= 1;
+    p.deliver(Side::Server);
+    assert_eq!(p.server_err, Some(Error::BadRecord));
+    p.transmit(Side::Server);
+    assert_eq!(p.s2c.len(), 20, "sealed RESET");
+    p.deliver(Side::Client);
+    assert_eq!(
+        p.client_err,
+        Some(Error::PeerReset {
+            reason: ResetReason::RECORD_FAILURE,
+            authenticated: true,
+        })
+    );
+}
+
+/// Issue 10, item 8: a plaintext RESET during the handshake is reported as
+/// not authenticated: anyone on the path could have sent it.
+#[test]
+fn plaintext_reset_during_the_handshake_is_not_authenticated() {
+    let sid = Identity::generate();
+    let mut p = Pair::new(
+        client(None, &[sid.public()]),
+        server(ossuary_core::Role::OpenServer, &sid, &[]),
+    );
+    p.transmit(Side::Client);
+    p.c2s.clear();
+    p.s2c
+        .extend_from_slice(&plain_reset(ResetReason::HANDSHAKE_TIMEOUT));
+    p.deliver(Side::Client);
+    let reset = Error::PeerReset {
+        reason: ResetReason::HANDSHAKE_TIMEOUT,
+        authenticated: false,
+    };
+    assert_eq!(p.client_err, Some(reset));
+    assert!(reset.to_string().contains("unauthenticated"), "{reset}");
+    // The same for the server.
+    p.c2s
+        .extend_from_slice(&plain_reset(ResetReason::APPLICATION));
+    p.deliver(Side::Server);
+    assert_eq!(
+        p.server_err,
+        Some(Error::PeerReset {
+            reason: ResetReason::APPLICATION,
+            authenticated: false,
+        })
+    );
+}

@@ -318,3 +318,95 @@ fn with_identity_key_replaceable_until_the_peer_answers() {
     p.connect();
     assert_eq!(p.server.remote_public_key(), Some(&third_public));
 }
+
+// ------------------------------------------------------ issue 10 ----
+
+/// Issue 10, item 7: an open server accepts any client, so giving it an
+/// authorized key is a mistake the library names
+/// (`NotAuthenticatingServer`) instead of silently ignoring; it changes
+/// nothing and is not sticky.
+#[test]
+fn add_authorized_key_on_an_open_server_is_misuse() {
+    let (cid, sid) = (Identity::generate(), Identity::generate());
+    let mut s = server(Role::OpenServer, &sid, &[]);
+    assert_eq!(
+        s.add_authorized_key(cid.public()),
+        Err(Error::ApiMisuse(
+            ossuary_core::ApiMisuse::NotAuthenticatingServer
+        ))
+    );
+    assert_eq!(s.handshake_status(), Ok(HandshakeStatus::InProgress));
+    // Still an open server: it serves an anonymous client.
+    let mut p = Pair::new(client(None, &[sid.public()]), s);
+    assert_eq!(p.drive_handshake(), (DONE, DONE));
+    p.assert_data_flows();
+    // Clients and authenticating servers take keys as before.
+    let mut a = server(Role::AuthenticatingServer, &sid, &[]);
+    assert_eq!(a.add_authorized_key(cid.public()), Ok(()));
+    assert_eq!(client(None, &[]).add_authorized_key(sid.public()), Ok(()));
+}
+
+/// Issue 10, item 8: a server can say which client key it refused:
+/// `remote_public_key()` names it after the failure (on b216206 it was
+/// `None`), as does the error.
+#[test]
+fn server_names_the_client_key_it_refused() {
+    let (cid, other, sid) = (
+        Identity::generate(),
+        Identity::generate(),
+        Identity::generate(),
+    );
+    let mut p = Pair::new(
+        client(Some(&cid), &[sid.public()]),
+        server(Role::AuthenticatingServer, &sid, &[other.public()]),
+    );
+    p.drive();
+    let refused = Error::Handshake(HandshakeError::UnauthorizedClient(Some(cid.public())));
+    assert_eq!(p.server.handshake_status(), Err(refused));
+    assert_eq!(p.server.remote_public_key(), Some(&cid.public()));
+    assert_eq!(
+        p.client.handshake_status(),
+        Err(plain_reset_error(ResetReason::CLIENT_NOT_AUTHORIZED))
+    );
+}
+
+/// Issue 10, item 10: a server's identity is an explicit input. Servers
+/// built with `with_identity` from the same key, as the README builds one,
+/// prove that key to every client, so a client that trusted it on first
+/// use meets the same key on the next connection (on b216206 a server
+/// built without an identity drew a new random key each time). The
+/// compile-time half (no server constructor without an identity; an
+/// anonymous client is `Connection::client`) cannot be a test in `tests/`.
+#[test]
+fn servers_built_from_the_same_key_prove_the_same_identity() {
+    use std::sync::Arc;
+
+    use ossuary_core::{Config, Connection, generate_keypair};
+
+    let (secret, public) = generate_keypair().unwrap();
+    let secret = Arc::new(secret);
+    let mut first_seen = None;
+    for _ in 0..3 {
+        let server = Connection::with_identity(
+            Role::OpenServer,
+            Config::default(),
+            Box::new(secret.clone()),
+        )
+        .unwrap();
+        assert_eq!(server.local_public_key(), Some(public));
+        let client = Connection::client(Config {
+            trust_on_first_use: true,
+            ..Config::default()
+        })
+        .unwrap();
+        assert_eq!(client.local_public_key(), None);
+        let mut p = Pair::new(client, server);
+        let seen = p.drive_to_pause();
+        assert_eq!(seen, public);
+        assert_eq!(*first_seen.get_or_insert(seen), seen);
+        p.client.trust_server().unwrap();
+        p.connect();
+        assert_eq!(p.client.remote_public_key(), Some(&public));
+        assert_eq!(p.server.remote_public_key(), None, "anonymous client");
+    }
+}

@@ -338,3 +338,160 @@ fn non_blocking_read_before_any_data_would_block() {
     }
     assert_eq!(got, b"ping");
 }
+
+// ------------------------------ the handshake deadline over TCP (item 9) ----
+
+/// A short handshake deadline for the tests below.
+const SHORT: Duration = Duration::from_millis(300);
+/// How late past the deadline a side may notice it (issue 10, "What it must
+/// show", item 4).
+const GRACE: Duration = Duration::from_secs(1);
+/// The test's own safety net on its raw sockets: a broken library fails the
+/// test after this instead of hanging it.
+const SAFETY: Duration = Duration::from_secs(5);
+
+fn short_deadline() -> ossuary_core::Config {
+    ossuary_core::Config {
+        handshake_timeout: SHORT,
+        ..ossuary_core::Config::default()
+    }
+}
+
+/// Issue 10, item 9 (a): a blocking server written as the README shows
+/// (`Stream::new(conn, tcp)`, no socket timeout set by anyone), sent one
+/// byte and then nothing, gives up at its deadline: it sends a plaintext
+/// RESET with reason 6 within the deadline plus a second, fails with
+/// `HandshakeTimeout`, and leaves the socket's own (absent) read timeout as
+/// it found it. (On b216206 the server read forever.)
+#[test]
+fn blocking_server_sent_one_byte_resets_at_its_deadline() {
+    use std::net::{TcpListener, TcpStream};
+
+    let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+    let addr = listener.local_addr().unwrap();
+    let sid = Identity::generate();
+    // As in the README: the identity, the connection, then accept.
+    let server =
+        ossuary_core::Connection::with_identity(Role::OpenServer, short_deadline(), sid.signer())
+            .unwrap();
+    let peer = thread::spawn(move || {
+        let (tcp, _) = listener.accept().unwrap();
+        let mut stream = Stream::new(server, tcp);
+        let mut buf = [0u8; 5];
+        let err = stream.read_exact(&mut buf).unwrap_err();
+        (err, stream.get_ref().read_timeout().unwrap())
+    });
+    let start = Instant::now();
+    let mut raw = TcpStream::connect(addr).unwrap();
+    raw.set_read_timeout(Some(SAFETY)).unwrap();
+    raw.write_all(&[CLIENT_HELLO]).unwrap();
+    let mut reset = [0u8; 4];
+    let got = raw.read_exact(&mut reset);
+    let elapsed = start.elapsed();
+    // Unblock the server whatever happened, before judging.
+    raw.shutdown(std::net::Shutdown::Both).unwrap();
+    got.expect("the server's RESET");
+    assert_eq!(
+        reset,
+        plain_reset(ossuary_core::ResetReason::HANDSHAKE_TIMEOUT)
+    );
+    assert!(elapsed < SHORT + GRACE, "RESET after {elapsed:?}");
+    let (err, timeout_after) = peer.join().unwrap();
+    assert_eq!(err.kind(), ErrorKind::TimedOut, "{err}");
+    assert_eq!(ossuary_error(&err), Some(STALLED));
+    assert_eq!(
+        timeout_after, None,
+        "the socket's own read timeout is restored"
+    );
+}
+
+/// Issue 10, item 9 (b): a client pointed at a TCP listener that accepts
+/// and never answers fails within its deadline plus a second with
+/// `HandshakeTimeout { heard_from_peer: false }`, whose message says the
+/// peer may not be an Ossuary endpoint, and tells the silent peer with a
+/// RESET 6. (On b216206 the client waited forever.)
+#[test]
+fn client_facing_a_silent_listener_fails_at_its_deadline_with_the_hint() {
+    use std::net::{TcpListener, TcpStream};
+
+    let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+    let addr = listener.local_addr().unwrap();
+    // Accepts, reads what comes, answers nothing; closes after SAFETY at
+    // the latest, so a client that never gives up is not stuck forever.
+    let silent = thread::spawn(move || {
+        let (mut tcp, _) = listener.accept().unwrap();
+        tcp.set_read_timeout(Some(SAFETY)).unwrap();
+        let mut heard = Vec::new();
+        let mut buf = [0u8; 256];
+        while let Ok(n @ 1..) = tcp.read(&mut buf) {
+            heard.extend_from_slice(&buf[..n]);
+            if heard.len() >= 69 + 4 {
+                break;
+            }
+        }
+        heard
+    });
+    let client = ossuary_core::Connection::client(short_deadline()).unwrap();
+    let start = Instant::now();
+    let mut stream = Stream::new(client, TcpStream::connect(addr).unwrap());
+    let err = stream.write_all(b"hello?").unwrap_err();
+    let elapsed = start.elapsed();
+    assert_eq!(err.kind(), ErrorKind::TimedOut, "{err}");
+    assert_eq!(ossuary_error(&err), Some(SILENT));
+    assert!(elapsed < SHORT + GRACE, "failed after {elapsed:?}");
+    let text = SILENT.to_string();
+    assert!(
+        text.contains("may not be an Ossuary endpoint"),
+        "no hint in {text:?}"
+    );
+    assert_eq!(err.to_string(), text);
+    drop(stream);
+    let heard = silent.join().unwrap();
+    assert_eq!(frame_types(&heard), [CLIENT_HELLO, RESET]);
+    assert_eq!(
+        heard[69..],
+        plain_reset(ossuary_core::ResetReason::HANDSHAKE_TIMEOUT)
+    );
+}
+
+/// Issue 10, item 9 (c): a client that pauses for a Trust-On-First-Use
+/// decision for longer than the server's deadline learns, once it decides,
+/// that the server gave up: `PeerReset { reason: HANDSHAKE_TIMEOUT, .. }`,
+/// whose message says the deadline passed during the decision.
+#[test]
+fn trust_decision_longer_than_the_servers_deadline_says_so() {
+    let sid = Identity::generate();
+    let server = server_with(Role::OpenServer, short_deadline(), &sid, &[]);
+    let (ct, st) = tcp_pair();
+    // The blocking server, as the README writes it (its socket timeout is
+    // the harness's 10 s safety net, far beyond the 300 ms deadline). It
+    // hands its stream back so the socket stays open.
+    let peer = thread::spawn(move || {
+        let mut s = Stream::new(server, st);
+        let err = s.complete_handshake().unwrap_err();
+        (err, s)
+    });
+    let mut c = Stream::new(tofu_client(None, &[]), ct);
+    assert_eq!(
+        c.complete_handshake().unwrap(),
+        HandshakeStatus::UntrustedServer(sid.public())
+    );
+    // The application deliberates until the server has given up (joining
+    // its thread is the synchronisation; nothing sleeps).
+    let (server_err, _server_stream) = peer.join().unwrap();
+    assert_eq!(ossuary_error(&server_err), Some(STALLED));
+    c.connection_mut().trust_server().unwrap();
+    let err = c.read(&mut [0u8; 8]).unwrap_err();
+    assert_eq!(err.kind(), ErrorKind::ConnectionReset, "{err}");
+    let reset = ossuary_error(&err).unwrap();
+    // Plaintext (the server had no traffic keys): not authenticated.
+    assert_eq!(
+        reset,
+        plain_reset_error(ossuary_core::ResetReason::HANDSHAKE_TIMEOUT)
+    );
+    let text = reset.to_string();
+    assert!(
+        text.contains("deadline passed") && text.contains("trust decision"),
+        "{text:?}"
+    );
+}
