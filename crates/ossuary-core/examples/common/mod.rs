@@ -1,102 +1,258 @@
-//! Helpers shared by the examples: hex, key files, known-hosts files.
+//! What the examples share: a strict command-line parser, key loading with
+//! errors that say what to do, and the error-reporting `main` wrapper.
+//!
+//! The parser is small on purpose (the `ossuary` command uses clap), but it
+//! is strict: an unknown flag, a flag without its value, a flag given twice
+//! or a stray argument stops the program with its usage, so that a typo
+//! never silently changes what it does (`--authorised` for `--authorized`
+//! must not start an open server).
 #![allow(dead_code)]
 
-use std::fs;
-use std::io::{self, Write};
-use std::path::Path;
+use std::fmt;
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+use std::time::Duration;
 
-use ossuary_core::{PublicKey, SecretKey};
+use ossuary_core::SecretKey;
+use ossuary_core::keys::{self, AuthorizedKeys};
 
-/// Lower-case hex of `bytes`.
-pub(crate) fn hex(bytes: &[u8]) -> String {
-    bytes.iter().map(|b| format!("{b:02x}")).collect()
+/// A flag a program accepts.
+pub(crate) struct Flag {
+    /// `--name`.
+    pub name: &'static str,
+    /// The value's placeholder (`FILE`), or `None` for a switch.
+    pub value: Option<&'static str>,
 }
 
-/// Bytes of a hex string, or an error naming what was wrong.
-pub(crate) fn unhex(s: &str) -> io::Result<Vec<u8>> {
-    let s = s.trim();
-    if !s.len().is_multiple_of(2) {
-        return Err(invalid("hex string has an odd length"));
+/// A flag taking a value.
+pub(crate) const fn value(name: &'static str, placeholder: &'static str) -> Flag {
+    Flag {
+        name,
+        value: Some(placeholder),
     }
-    (0..s.len())
-        .step_by(2)
-        .map(|i| {
-            s.get(i..i + 2)
-                .and_then(|p| u8::from_str_radix(p, 16).ok())
-                .ok_or_else(|| invalid("not a hex string"))
-        })
-        .collect()
 }
 
-fn invalid(msg: &str) -> io::Error {
-    io::Error::new(io::ErrorKind::InvalidData, msg.to_string())
+/// A flag without a value.
+pub(crate) const fn switch(name: &'static str) -> Flag {
+    Flag { name, value: None }
 }
 
-/// Reads a secret key file written by the `keygen` example (64 hex digits).
-pub(crate) fn read_secret_key(path: &Path) -> io::Result<SecretKey> {
-    let bytes = unhex(&fs::read_to_string(path)?)?;
-    SecretKey::try_from(bytes.as_slice()).map_err(|_| invalid("not a 32-byte secret key"))
+/// The parsed command line.
+pub(crate) struct Args {
+    values: Vec<(&'static str, String)>,
+    switches: Vec<&'static str>,
+    positional: Vec<String>,
+    usage: &'static str,
 }
 
-/// Writes a secret key file readable only by its owner.
-pub(crate) fn write_secret_key(path: &Path, key: &SecretKey) -> io::Result<()> {
-    let mut opts = fs::OpenOptions::new();
-    opts.write(true).create_new(true);
-    #[cfg(unix)]
-    std::os::unix::fs::OpenOptionsExt::mode(&mut opts, 0o600);
-    let mut f = opts.open(path)?;
-    writeln!(f, "{}", hex(&key.to_bytes()[..]))
+/// A command line that does not fit the usage: the program prints it with
+/// the usage and exits with status 2.
+#[derive(Debug)]
+pub(crate) struct UsageError {
+    message: String,
+    usage: &'static str,
 }
 
-/// Reads public keys, one hex key per line (`#` starts a comment).
-pub(crate) fn read_public_keys(path: &Path) -> io::Result<Vec<PublicKey>> {
-    let text = match fs::read_to_string(path) {
-        Ok(t) => t,
-        Err(e) if e.kind() == io::ErrorKind::NotFound => return Ok(Vec::new()),
-        Err(e) => return Err(e),
-    };
-    text.lines()
-        .map(|l| l.split('#').next().unwrap_or("").trim())
-        .filter(|l| !l.is_empty())
-        .map(|l| {
-            let bytes = unhex(l)?;
-            PublicKey::try_from(bytes.as_slice()).map_err(|_| invalid("not an Ed25519 public key"))
-        })
-        .collect()
+impl fmt::Display for UsageError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}\n{}", self.message, self.usage)
+    }
 }
 
-/// Appends `key` to a known-hosts file.
-pub(crate) fn append_public_key(path: &Path, key: &PublicKey, comment: &str) -> io::Result<()> {
-    let mut f = fs::OpenOptions::new()
-        .create(true)
-        .append(true)
-        .open(path)?;
-    writeln!(f, "{} # {comment}", hex(key.as_bytes()))
-}
+impl std::error::Error for UsageError {}
 
-/// The value after `--name` in the command line, if present.
-pub(crate) fn arg(name: &str) -> Option<String> {
-    let mut args = std::env::args().skip(1);
-    while let Some(a) = args.next() {
-        if a == name {
-            return args.next();
+impl Args {
+    /// Parses the program's arguments against `flags`, allowing up to
+    /// `max_positional` plain arguments. `--help` prints `usage` and exits.
+    ///
+    /// Values are given as `--name VALUE` or `--name=VALUE`. In the first
+    /// form a value that starts with `--` is taken as a forgotten value
+    /// (`--key --authorized f`); the second form allows any value.
+    pub(crate) fn parse(
+        usage: &'static str,
+        flags: &[Flag],
+        max_positional: usize,
+    ) -> Result<Self, UsageError> {
+        Self::parse_from(std::env::args().skip(1), usage, flags, max_positional)
+    }
+
+    fn parse_from(
+        args: impl IntoIterator<Item = String>,
+        usage: &'static str,
+        flags: &[Flag],
+        max_positional: usize,
+    ) -> Result<Self, UsageError> {
+        let fail = |message: String| UsageError { message, usage };
+        let mut parsed = Args {
+            values: Vec::new(),
+            switches: Vec::new(),
+            positional: Vec::new(),
+            usage,
+        };
+        let mut args = args.into_iter();
+        let mut only_positional = false;
+        while let Some(arg) = args.next() {
+            if only_positional || !arg.starts_with('-') || arg == "-" {
+                if parsed.positional.len() == max_positional {
+                    return Err(fail(format!("unexpected argument `{arg}`")));
+                }
+                parsed.positional.push(arg);
+                continue;
+            }
+            if arg == "--" {
+                only_positional = true;
+                continue;
+            }
+            if arg == "--help" || arg == "-h" {
+                println!("{usage}");
+                std::process::exit(0);
+            }
+            let (name, inline) = match arg.split_once('=') {
+                Some((name, value)) => (name, Some(value.to_string())),
+                None => (arg.as_str(), None),
+            };
+            let Some(flag) = flags.iter().find(|f| f.name == name) else {
+                return Err(fail(format!("unknown option `{name}`")));
+            };
+            if parsed.has(flag.name) || parsed.value(flag.name).is_some() {
+                return Err(fail(format!("`{name}` given twice")));
+            }
+            match (flag.value, inline) {
+                (None, None) => parsed.switches.push(flag.name),
+                (None, Some(_)) => return Err(fail(format!("`{name}` takes no value"))),
+                (Some(_), Some(v)) => parsed.values.push((flag.name, v)),
+                (Some(placeholder), None) => match args.next() {
+                    Some(v) if !v.starts_with("--") => parsed.values.push((flag.name, v)),
+                    _ => return Err(fail(format!("`{name}` needs a value ({placeholder})"))),
+                },
+            }
+        }
+        Ok(parsed)
+    }
+
+    /// The value of `--name`, if given.
+    pub(crate) fn value(&self, name: &str) -> Option<&str> {
+        self.values
+            .iter()
+            .find(|(n, _)| *n == name)
+            .map(|(_, v)| v.as_str())
+    }
+
+    /// The value of `--name`, which must be given.
+    pub(crate) fn required(&self, name: &str) -> Result<&str, UsageError> {
+        self.value(name)
+            .ok_or_else(|| self.error(format!("`{name}` is required")))
+    }
+
+    /// Whether the switch `--name` was given.
+    pub(crate) fn has(&self, name: &str) -> bool {
+        self.switches.contains(&name)
+    }
+
+    /// The plain arguments.
+    pub(crate) fn positional(&self) -> &[String] {
+        &self.positional
+    }
+
+    /// The value of `--name` as a whole number of seconds (1 or more), or
+    /// `default`.
+    pub(crate) fn seconds(&self, name: &str, default: Duration) -> Result<Duration, UsageError> {
+        match self.value(name) {
+            None => Ok(default),
+            Some(v) => match v.parse::<u64>() {
+                Ok(s) if s > 0 => Ok(Duration::from_secs(s)),
+                _ => Err(self.invalid(name, v, "a whole number of seconds, 1 or more")),
+            },
         }
     }
-    None
+
+    /// The value of `--name` as a count (1 or more), or `default`.
+    pub(crate) fn count(&self, name: &str, default: usize) -> Result<usize, UsageError> {
+        match self.value(name) {
+            None => Ok(default),
+            Some(v) => match v.parse::<usize>() {
+                Ok(n) if n > 0 => Ok(n),
+                _ => Err(self.invalid(name, v, "a whole number, 1 or more")),
+            },
+        }
+    }
+
+    /// A usage error for a value of `--name` that is not `what`.
+    pub(crate) fn invalid(&self, name: &str, value: &str, what: &str) -> UsageError {
+        self.error(format!("`{name} {value}`: expected {what}"))
+    }
+
+    /// A usage error saying `message`.
+    pub(crate) fn error(&self, message: impl Into<String>) -> UsageError {
+        UsageError {
+            message: message.into(),
+            usage: self.usage,
+        }
+    }
 }
 
-/// Whether the flag `--name` is present.
-pub(crate) fn flag(name: &str) -> bool {
-    std::env::args().skip(1).any(|a| a == name)
+/// Reads a secret key file (written by the `keygen` example). The keys
+/// crate refuses a file its group or others can access and names what else
+/// the file might be (a public key, an OpenSSH key, ...); a missing file
+/// gets a hint to create one.
+pub(crate) fn load_secret_key(path: &Path) -> Result<SecretKey, String> {
+    keys::read_secret_key(path).map_err(|e| match e {
+        keys::Error::Io {
+            kind: std::io::ErrorKind::NotFound,
+            ..
+        } => format!(
+            "secret key file {}: not found; create one with \
+             `cargo run -p ossuary-core --example keygen -- {}`",
+            path.display(),
+            path.display()
+        ),
+        other => format!("secret key: {other}"),
+    })
 }
 
-/// The exit status for `result`, printing an error as `error: ...`.
-pub(crate) fn report(result: Result<(), Box<dyn std::error::Error>>) -> std::process::ExitCode {
+/// Reads an authorized-keys file: one public key line per client (the
+/// `.pub` files `keygen` writes), `#` comments. A missing file or a file
+/// with no keys is an error: a server must not start with a list other
+/// than the one its operator meant.
+pub(crate) fn load_authorized_keys(path: &Path) -> Result<AuthorizedKeys, String> {
+    let keys = AuthorizedKeys::load(path).map_err(|e| match e {
+        keys::Error::Io {
+            kind: std::io::ErrorKind::NotFound,
+            ..
+        } => format!(
+            "authorized-keys file {}: not found; give a file with one \
+             `ossuary-ed25519 <base64>` line per client (the .pub files keygen writes)",
+            path.display()
+        ),
+        other => format!("authorized-keys file: {other}"),
+    })?;
+    if keys.is_empty() {
+        return Err(format!(
+            "authorized-keys file {}: has no keys, so no client could connect; \
+             add one `ossuary-ed25519 <base64>` line per client",
+            path.display()
+        ));
+    }
+    Ok(keys)
+}
+
+/// A path argument.
+pub(crate) fn path(value: &str) -> PathBuf {
+    PathBuf::from(value)
+}
+
+/// The exit status for `result`: 0, 2 for a usage error (printed with the
+/// usage), 1 for anything else (printed as `error: ...`).
+pub(crate) fn report(result: Result<(), Box<dyn std::error::Error>>) -> ExitCode {
     match result {
-        Ok(()) => std::process::ExitCode::SUCCESS,
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) if e.is::<UsageError>() => {
+            eprintln!("error: {e}");
+            ExitCode::from(2)
+        }
         Err(e) => {
             eprintln!("error: {e}");
-            std::process::ExitCode::FAILURE
+            ExitCode::FAILURE
         }
     }
 }
