@@ -13,6 +13,7 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::{Duration, Instant};
 
+use ossuary_core::keys::Fingerprint;
 use ossuary_core::{Config, Connection, HandshakeStatus, Role, Stream, Transport};
 
 /// A transport that counts the bytes it carries, to show the wire cost.
@@ -57,8 +58,8 @@ fn main() -> std::process::ExitCode {
 fn run() -> Result<(), Box<dyn std::error::Error>> {
     let (server_secret, server_public) = ossuary_core::generate_keypair()?;
     let (client_secret, client_public) = ossuary_core::generate_keypair()?;
-    println!("server identity  {server_public}");
-    println!("client identity  {client_public}");
+    println!("server identity  {}", Fingerprint::of(&server_public));
+    println!("client identity  {}", Fingerprint::of(&client_public));
 
     let listener = TcpListener::bind("127.0.0.1:0")?;
     let addr = listener.local_addr()?;
@@ -76,10 +77,7 @@ fn run() -> Result<(), Box<dyn std::error::Error>> {
             conn.add_authorized_key(client_public)?;
             let mut stream = Stream::new(conn, tcp);
             stream.complete_handshake()?;
-            let who = stream
-                .connection()
-                .remote_public_key()
-                .map(|k| k.to_string());
+            let who = stream.connection().remote_public_key().map(Fingerprint::of);
             let mut buf = vec![0u8; 64 * 1024];
             let mut echoed = 0usize;
             loop {
@@ -93,7 +91,7 @@ fn run() -> Result<(), Box<dyn std::error::Error>> {
             stream.close()?;
             Ok(format!(
                 "server: client {} authenticated; echoed {echoed} bytes; saw an authenticated CLOSE",
-                who.unwrap_or_default()
+                who.map_or_else(|| "(none)".into(), |f| f.to_string())
             ))
         };
         run().map_err(|e| e.to_string())
@@ -146,7 +144,7 @@ fn run() -> Result<(), Box<dyn std::error::Error>> {
     let before = sent.load(Ordering::Relaxed);
     let t = Instant::now();
     let mut echo = vec![0u8; BULK];
-    let reader = {
+    let echoed = {
         // Write and read concurrently so neither side's socket buffer fills.
         let mut off = 0;
         let mut got = 0;
@@ -162,14 +160,19 @@ fn run() -> Result<(), Box<dyn std::error::Error>> {
         }
         got
     };
+    let elapsed = t.elapsed();
+    let wire = sent.load(Ordering::Relaxed) - before;
     println!(
-        "client: {} MiB echoed intact: {}; {} bytes on the wire ({:.2}% overhead) in {:?}",
-        reader >> 20,
+        "client: {} MiB echoed intact: {}; {wire} bytes on the wire ({:.2}% overhead) \
+         in {elapsed:?}: {:.0} MiB/s each way",
+        echoed >> 20,
         echo == bulk,
-        sent.load(Ordering::Relaxed) - before,
-        (sent.load(Ordering::Relaxed) - before) as f64 * 100.0 / BULK as f64 - 100.0,
-        t.elapsed()
+        wire as f64 * 100.0 / BULK as f64 - 100.0,
+        (BULK >> 20) as f64 / elapsed.as_secs_f64()
     );
+    if echo != bulk {
+        return Err("the echo differs from what was sent".into());
+    }
 
     stream.close()?;
     let mut rest = Vec::new();
