@@ -114,6 +114,8 @@ fn session_seeds() -> Vec<(String, Vec<u8>)> {
                 tofu: false,
                 approve: true,
                 small_records: false,
+                refuse_unknown: false,
+                pin_other: false,
                 chunk: 0,
                 out_len: 0,
                 ops: raw(&handshake)
@@ -216,6 +218,8 @@ fn stream_seeds() -> Vec<(String, Vec<u8>)> {
                 auto_handshake: false,
                 tofu: false,
                 approve: true,
+                refuse_unknown: false,
+                pin_other: false,
                 read_chunk: 0,
                 write_chunk: 0,
                 ops,

@@ -60,21 +60,54 @@ fn entropy(mutual: bool, is_client: bool) -> &'static [u8] {
     &all[usize::from(mutual) * 2 + usize::from(is_client)]
 }
 
+/// What a fixed client knows of the server's key before the handshake.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum ClientTrust {
+    /// The server's key is pinned (`add_authorized_key`).
+    Pinned,
+    /// Nothing is pinned: the server is refused with
+    /// `Error::UntrustedServer`, or, with `Config::trust_on_first_use`, the
+    /// handshake pauses for the application (TOFU).
+    Unknown,
+    /// Another key is pinned (the fixed client key): the server's key is
+    /// refused with `Error::ServerKeyChanged`, never paused.
+    OtherPinned,
+}
+
+impl ClientTrust {
+    /// The key this trust pins, if any.
+    pub fn pinned_key(self) -> Option<PublicKey> {
+        let k = keys();
+        match self {
+            Self::Pinned => Some(k.server_public),
+            Self::Unknown => None,
+            Self::OtherPinned => Some(k.client_public),
+        }
+    }
+}
+
 /// A connection of the fixed parties, with fixed randomness
 /// ([`connection_with_rng`] and a [`PresetRng`]).
 ///
 /// `mutual`: the client has an identity and the server is an authenticating
 /// server that authorizes it (`handshake-mutual.json`); otherwise an
 /// anonymous client and an open server (`handshake-anonymous.json`).
-/// `pinned`: a client trusts the server's key in advance (else TOFU).
+/// `trust`: what a client knows of the server key (a server ignores it);
+/// whether an unknown server pauses (TOFU) is `config.trust_on_first_use`.
 ///
 /// The first handshake that draws randomness gets the vector files' bytes
 /// (a client draws at construction, where it queues CLIENT_HELLO; a server
 /// for the first CLIENT_HELLO it processes, which may come after a
 /// [`Connection::reset`]); any later one gets different bytes, so the honest
 /// messages cannot complete a second handshake. A server is built with its
-/// identity, so its first draw is its ephemeral key.
-pub fn fixed_connection(mutual: bool, is_client: bool, pinned: bool, config: Config) -> Connection {
+/// identity (as `Connection::with_identity` builds every server), so its
+/// first draw is its ephemeral key.
+pub fn fixed_connection(
+    mutual: bool,
+    is_client: bool,
+    trust: ClientTrust,
+    config: Config,
+) -> Connection {
     let k = keys();
     let rng = Box::new(PresetRng::new(entropy(mutual, is_client)));
     let (role, identity, authorized) = if is_client {
@@ -83,7 +116,7 @@ pub fn fixed_connection(mutual: bool, is_client: bool, pinned: bool, config: Con
         } else {
             None
         };
-        (Role::Client, identity, pinned.then_some(k.server_public))
+        (Role::Client, identity, trust.pinned_key())
     } else if mutual {
         (
             Role::AuthenticatingServer,
@@ -99,7 +132,8 @@ pub fn fixed_connection(mutual: bool, is_client: bool, pinned: bool, config: Con
     };
     let mut conn = connection_with_rng(role, config, identity, rng).unwrap();
     if let Some(key) = authorized {
-        conn.add_authorized_key(key);
+        conn.add_authorized_key(key)
+            .expect("a client or an authenticating server takes keys");
     }
     conn
 }
@@ -231,8 +265,8 @@ fn run_pair(
         clock: CoreClock::new().config_clock(),
         ..Config::default()
     };
-    let mut client = fixed_connection(mutual, true, true, config());
-    let mut server = fixed_connection(mutual, false, false, config());
+    let mut client = fixed_connection(mutual, true, ClientTrust::Pinned, config());
+    let mut server = fixed_connection(mutual, false, ClientTrust::Pinned, config());
     let mut sides = (HonestSide::default(), HonestSide::default());
     let done = |c: &Connection| c.handshake_status().unwrap() == HandshakeStatus::Done;
     for _ in 0..4 {

@@ -38,7 +38,7 @@ mod honest;
 mod session;
 mod stream;
 
-pub use honest::{HonestSession, HonestSide, fixed_connection, honest_session};
+pub use honest::{ClientTrust, HonestSession, HonestSide, fixed_connection, honest_session};
 pub use session::{SessionInput, SessionOp, session_open, session_open_bytes};
 pub use stream::{StreamInput, StreamOp, io_stream, io_stream_bytes};
 
@@ -102,10 +102,13 @@ struct Expect {
     close_points: &'static [usize],
     /// The peer identity a completed handshake must report.
     remote: Option<PublicKey>,
+    /// A client's trust in the server key, and whether it opted in to
+    /// Trust-On-First-Use (`Config::trust_on_first_use`).
+    client_trust: Option<(ClientTrust, bool)>,
 }
 
 impl Expect {
-    fn new(mutual: bool, is_client: bool) -> Self {
+    fn new(mutual: bool, is_client: bool, trust: ClientTrust, tofu: bool) -> Self {
         let session = honest_session(mutual);
         let peer = if is_client {
             &session.server
@@ -129,6 +132,76 @@ impl Expect {
             } else {
                 mutual.then_some(k.client_public)
             },
+            client_trust: is_client.then_some((trust, tofu)),
+        }
+    }
+
+    /// Whether the side under test may pause for a trust decision: only a
+    /// client that pinned nothing and opted in to TOFU.
+    fn may_pause(&self) -> bool {
+        self.client_trust == Some((ClientTrust::Unknown, true))
+    }
+
+    /// Whether the side under test may complete a handshake with the honest
+    /// peer: a server, a client that pinned the server's key, or a TOFU
+    /// client (after approving). A client that pinned another key, or
+    /// pinned nothing without TOFU, refuses the honest server.
+    fn may_complete(&self) -> bool {
+        match self.client_trust {
+            None | Some((ClientTrust::Pinned, _)) => true,
+            Some((ClientTrust::Unknown, tofu)) => tofu,
+            Some((ClientTrust::OtherPinned, _)) => false,
+        }
+    }
+
+    /// A peer-caused error must be sticky: the connection reports it from
+    /// then on. A caller's error changes nothing. A trust error names the
+    /// keys it is about, and comes only from the trust that causes it.
+    fn check_error(&self, conn: &Connection, e: &Error) {
+        assert!(!e.to_string().is_empty());
+        if !is_caller_error(e) {
+            assert_eq!(
+                conn.handshake_status(),
+                Err(*e),
+                "a peer-caused error is not sticky"
+            );
+        }
+        self.check_trust_error(e);
+    }
+
+    /// The trust rule (PROTOCOL.md §11.2): an unknown server is refused
+    /// (`UntrustedServer`, or rejected at the TOFU pause), a key other than
+    /// the pinned one is `ServerKeyChanged`; only the honest server proves a
+    /// key, and no second handshake completes, so no identity changes.
+    fn check_trust_error(&self, e: &Error) {
+        let server = keys().server_public;
+        match *e {
+            Error::UntrustedServer { key } => {
+                assert_eq!(key, server, "UntrustedServer names another key");
+                assert!(
+                    matches!(self.client_trust, Some((ClientTrust::Unknown, _))),
+                    "UntrustedServer with trust {:?}",
+                    self.client_trust
+                );
+            }
+            Error::ServerKeyChanged { expected, got } => {
+                let trust = self.client_trust.map(|(t, _)| t);
+                assert_eq!(
+                    trust,
+                    Some(ClientTrust::OtherPinned),
+                    "ServerKeyChanged, but the server's key was not pinned otherwise"
+                );
+                assert_eq!(
+                    Some(expected),
+                    ClientTrust::OtherPinned.pinned_key(),
+                    "ServerKeyChanged names the wrong expected key"
+                );
+                assert_eq!(got, server, "ServerKeyChanged names the wrong proven key");
+            }
+            Error::ClientIdentityChanged { .. } => {
+                panic!("identity changed, but no second handshake can complete: {e:?}")
+            }
+            _ => {}
         }
     }
 
@@ -177,19 +250,6 @@ impl<'e> Released<'e> {
 fn check_emitted(emitted: &[u8]) {
     let (_, covered) = split_frames(emitted);
     assert_eq!(covered, emitted.len(), "emitted bytes are not whole frames");
-}
-
-/// A peer-caused error must be sticky: the connection reports it from then
-/// on. A caller's error changes nothing.
-fn check_error(conn: &Connection, e: &Error) {
-    assert!(!e.to_string().is_empty());
-    if !is_caller_error(e) {
-        assert_eq!(
-            conn.handshake_status(),
-            Err(*e),
-            "a peer-caused error is not sticky"
-        );
-    }
 }
 
 fn bit(byte: u8, n: u32) -> bool {

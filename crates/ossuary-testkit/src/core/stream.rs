@@ -7,7 +7,9 @@ use std::io::{self, Read, Write};
 use arbitrary::{Arbitrary, Unstructured};
 use ossuary_core::{Config, Error, HandshakeStatus, Stream};
 
-use super::{CoreClock, Expect, Released, bit, check_emitted, fixed_connection, pattern};
+use super::{
+    ClientTrust, CoreClock, Expect, Released, bit, check_emitted, fixed_connection, pattern,
+};
 use crate::input::{Piece, read_u8, read_u16};
 
 /// One step of a [`StreamInput`].
@@ -78,8 +80,9 @@ impl StreamOp {
 /// behaviour, and what happens.
 ///
 /// Layout: a configuration byte (bit 0 `mutual`, bit 1 `is_client`, bit 2
-/// `auto_handshake`, bit 3 `tofu`, bit 4 `approve`), a read chunk byte, a
-/// write chunk byte, then [`StreamOp`]s to the end. The honest frame list is
+/// `auto_handshake`, bit 3 `tofu`, bit 4 `approve`, bit 6 `refuse_unknown`,
+/// bit 7 `pin_other`; as in [`SessionInput`](super::SessionInput)), a read
+/// chunk byte, a write chunk byte, then [`StreamOp`]s to the end. The honest frame list is
 /// the peer's [`HonestSide::frames`](super::HonestSide::frames).
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct StreamInput {
@@ -89,10 +92,16 @@ pub struct StreamInput {
     pub is_client: bool,
     /// The honest peer's handshake is waiting in the transport at the start.
     pub auto_handshake: bool,
-    /// A client does not pin the server key (it pauses: TOFU).
+    /// A client does not pin the server key: it pauses (TOFU), unless
+    /// `refuse_unknown`.
     pub tofu: bool,
     /// At the TOFU pause, approve (else reject).
     pub approve: bool,
+    /// The client does not opt in to Trust-On-First-Use: an unknown server
+    /// is refused.
+    pub refuse_unknown: bool,
+    /// A client that pins (not `tofu`) pins another key than the server's.
+    pub pin_other: bool,
     /// Most bytes one transport read returns; 0: no limit.
     pub read_chunk: u8,
     /// Most bytes one transport write takes; 0: no limit.
@@ -116,6 +125,8 @@ impl<'a> Arbitrary<'a> for StreamInput {
             auto_handshake: bit(config, 2),
             tofu: bit(config, 3),
             approve: bit(config, 4),
+            refuse_unknown: bit(config, 6),
+            pin_other: bit(config, 7),
             read_chunk,
             write_chunk,
             ops,
@@ -124,13 +135,24 @@ impl<'a> Arbitrary<'a> for StreamInput {
 }
 
 impl StreamInput {
+    /// What the client knows of the server key (a server ignores it).
+    pub fn trust(&self) -> ClientTrust {
+        match (self.tofu, self.pin_other) {
+            (true, _) => ClientTrust::Unknown,
+            (false, true) => ClientTrust::OtherPinned,
+            (false, false) => ClientTrust::Pinned,
+        }
+    }
+
     /// The input bytes that read back as `self`.
     pub fn to_bytes(&self) -> Vec<u8> {
         let config = u8::from(self.mutual)
             | u8::from(self.is_client) << 1
             | u8::from(self.auto_handshake) << 2
             | u8::from(self.tofu) << 3
-            | u8::from(self.approve) << 4;
+            | u8::from(self.approve) << 4
+            | u8::from(self.refuse_unknown) << 6
+            | u8::from(self.pin_other) << 7;
         let mut out = vec![config, self.read_chunk, self.write_chunk];
         for op in &self.ops {
             op.write(&mut out);
@@ -150,7 +172,7 @@ pub fn io_stream_bytes(data: &[u8]) {
 /// An in-memory transport that counts its calls: a `Stream` call that keeps
 /// calling it without moving bytes is caught.
 #[derive(Debug, Default)]
-struct Transport {
+struct MemTransport {
     incoming: Vec<u8>,
     read_pos: usize,
     read_chunk: usize,
@@ -163,7 +185,10 @@ struct Transport {
     budget: usize,
 }
 
-impl Transport {
+/// No read timeouts: the defaults (the fake clock does not move here).
+impl ossuary_core::Transport for MemTransport {}
+
+impl MemTransport {
     fn tick(&mut self) {
         self.calls += 1;
         assert!(
@@ -177,7 +202,7 @@ impl Transport {
     }
 }
 
-impl Read for Transport {
+impl Read for MemTransport {
     fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
         self.tick();
         if let Some(kind) = self.read_fault.take() {
@@ -208,7 +233,7 @@ impl Read for Transport {
     }
 }
 
-impl Write for Transport {
+impl Write for MemTransport {
     fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
         self.tick();
         if let Some(kind) = self.write_fault.take() {
@@ -241,22 +266,27 @@ impl Write for Transport {
 /// Invariants, each asserted: no call spins on the transport (each call's
 /// transport calls are bounded by the bytes it could move); plaintext read is
 /// always a prefix of the honest peer's plaintext; a read returns `Ok(0)`
-/// only after the peer's authenticated CLOSE, with all of its data read; a
-/// completed handshake reports the right peer; reads and writes never report
-/// more bytes than the buffer held; everything written to the transport
-/// forms whole, valid frames once flushed.
+/// only after the peer's authenticated CLOSE, with all of its data read, and
+/// a transport that ends before it fails the connection (`Truncated`); a
+/// completed handshake reports the right peer; a client follows its trust
+/// (pauses only with TOFU, completes only with the pinned key or after
+/// approving, is refused naming the right keys); reads and writes never
+/// report more bytes than the buffer held; everything written to the
+/// transport forms whole, valid frames once flushed.
 pub fn io_stream(input: &StreamInput) {
-    let expect = Expect::new(input.mutual, input.is_client);
+    let trust = input.trust();
+    let tofu = !input.refuse_unknown;
+    let expect = Expect::new(input.mutual, input.is_client, trust, tofu);
     let config = Config {
         clock: CoreClock::new().config_clock(),
+        trust_on_first_use: tofu,
         ..Config::default()
     };
-    let pinned = !(input.is_client && input.tofu);
-    let conn = fixed_connection(input.mutual, input.is_client, pinned, config);
-    let mut transport = Transport {
+    let conn = fixed_connection(input.mutual, input.is_client, trust, config);
+    let mut transport = MemTransport {
         read_chunk: usize::from(input.read_chunk),
         write_chunk: usize::from(input.write_chunk),
-        ..Transport::default()
+        ..MemTransport::default()
     };
     if input.auto_handshake {
         transport.incoming.extend_from_slice(expect.handshake());
@@ -283,25 +313,33 @@ pub fn io_stream(input: &StreamInput) {
             }
             StreamOp::Read(n) => {
                 let n = usize::from(*n).max(1);
-                read_once(&mut stream, &mut buf[..n], &mut released);
+                read_once(&mut stream, &mut buf[..n], &mut released, &expect);
             }
             StreamOp::Write(n) => {
                 let data = pattern(usize::from(*n));
-                if let Ok(k) = stream.write(&data) {
-                    assert!(k <= data.len());
+                match stream.write(&data) {
+                    Ok(k) => assert!(k <= data.len()),
+                    Err(e) => check_io_error(&expect, &e),
                 }
             }
             StreamOp::Flush => {
-                let _ = stream.flush();
-            }
-            StreamOp::Close => {
-                let _ = stream.close();
-            }
-            StreamOp::Handshake => {
-                if let Ok(HandshakeStatus::UntrustedServer(key)) = stream.complete_handshake() {
-                    assert_eq!(Some(key), expect.remote, "paused on the wrong key");
+                if let Err(e) = stream.flush() {
+                    check_io_error(&expect, &e);
                 }
             }
+            StreamOp::Close => {
+                if let Err(e) = stream.close() {
+                    check_io_error(&expect, &e);
+                }
+            }
+            StreamOp::Handshake => match stream.complete_handshake() {
+                Ok(HandshakeStatus::UntrustedServer(key)) => {
+                    assert!(expect.may_pause(), "paused without TOFU");
+                    assert_eq!(Some(key), expect.remote, "paused on the wrong key");
+                }
+                Ok(_) => {}
+                Err(e) => check_io_error(&expect, &e),
+            },
             StreamOp::Trust => {
                 let conn = stream.connection_mut();
                 let paused = matches!(
@@ -316,7 +354,8 @@ pub fn io_stream(input: &StreamInput) {
                 } else {
                     let r = conn.reject_server();
                     if paused {
-                        assert_eq!(r, Err(Error::UntrustedServer));
+                        let key = expect.remote.expect("a client expects the server's key");
+                        assert_eq!(r, Err(Error::UntrustedServer { key }));
                     }
                 }
             }
@@ -336,7 +375,7 @@ pub fn io_stream(input: &StreamInput) {
         let t = stream.get_mut();
         t.calls = 0;
         t.budget = t.unread() + pending + 1024;
-        if !read_once(&mut stream, &mut buf[..4096], &mut released) {
+        if !read_once(&mut stream, &mut buf[..4096], &mut released, &expect) {
             break;
         }
     }
@@ -350,7 +389,12 @@ pub fn io_stream(input: &StreamInput) {
 }
 
 /// One application read; returns whether it returned data.
-fn read_once(stream: &mut Stream<Transport>, buf: &mut [u8], released: &mut Released<'_>) -> bool {
+fn read_once(
+    stream: &mut Stream<MemTransport>,
+    buf: &mut [u8],
+    released: &mut Released<'_>,
+    expect: &Expect,
+) -> bool {
     match stream.read(buf) {
         Ok(0) => {
             assert!(
@@ -365,14 +409,50 @@ fn read_once(stream: &mut Stream<Transport>, buf: &mut [u8], released: &mut Rele
             released.push(&buf[..k]);
             true
         }
-        Err(_) => false,
+        Err(e) => {
+            check_io_error(expect, &e);
+            if inner_error(&e) == Some(Error::Truncated) {
+                // The transport ended before the peer's CLOSE: the
+                // connection knows (`end_of_input`), and stays failed.
+                assert_eq!(
+                    stream.connection().handshake_status(),
+                    Err(Error::Truncated),
+                    "a truncated stream did not fail its connection"
+                );
+            }
+            false
+        }
     }
 }
 
-/// A completed handshake reports the honest peer.
-fn check_stream_peer(stream: &Stream<Transport>, expect: &Expect) {
+/// The [`Error`] an `io::Error` from the stream wraps, if any.
+fn inner_error(e: &io::Error) -> Option<Error> {
+    e.get_ref()?.downcast_ref::<Error>().copied()
+}
+
+/// A stream's error wrapping a trust error names the right keys, and only
+/// for the trust that causes it.
+fn check_io_error(expect: &Expect, e: &io::Error) {
+    if let Some(inner) = inner_error(e) {
+        expect.check_trust_error(&inner);
+    }
+}
+
+/// A completed handshake reports the honest peer, and only a client that
+/// may trust it completes; only a TOFU client pauses.
+fn check_stream_peer(stream: &Stream<MemTransport>, expect: &Expect) {
     let conn = stream.connection();
-    if conn.handshake_status() == Ok(HandshakeStatus::Done) {
-        assert_eq!(conn.remote_public_key(), expect.remote.as_ref());
+    match conn.handshake_status() {
+        Ok(HandshakeStatus::Done) => {
+            assert!(
+                expect.may_complete(),
+                "completed a handshake the client's trust refuses"
+            );
+            assert_eq!(conn.remote_public_key(), expect.remote.as_ref());
+        }
+        Ok(HandshakeStatus::UntrustedServer(_)) => {
+            assert!(expect.may_pause(), "paused without TOFU");
+        }
+        _ => {}
     }
 }
