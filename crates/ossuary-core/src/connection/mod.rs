@@ -191,6 +191,9 @@ impl Connection {
 
     /// The peer's verified identity key: the server's once it is proven
     /// (including while paused for trust), the client's when it sent one.
+    /// After a failure it names the peer that was refused, when the refusal
+    /// was about its key (an unauthorized client, an untrusted or changed
+    /// server key, another client on a re-handshake).
     #[must_use]
     pub fn remote_public_key(&self) -> Option<&PublicKey> {
         match &self.state {

@@ -46,7 +46,10 @@ impl Connection {
     /// # Errors
     /// Any handshake failure, [`Error::HandshakeTimeout`]; the error is
     /// sticky. A failure after some input was consumed is reported by the
-    /// next call (see [`Error`]).
+    /// next call (see [`Error`]). A frame refused at its header (an illegal
+    /// length, an unknown type) is not consumed: after [`Self::reset`],
+    /// offer the unconsumed bytes again and the frame is skipped by its
+    /// length field, so the stream stays in step.
     pub fn recv_handshake(&mut self, input: &[u8]) -> Result<usize, Error> {
         self.check_deadline()?;
         if let State::Failed(failure) = &self.state {
@@ -67,7 +70,8 @@ impl Connection {
     /// [`ApiMisuse::HandshakeNotDone`]; [`Error::BadRecord`] for any altered,
     /// replayed, reordered, dropped or forged record; [`Error::PeerReset`];
     /// the sticky error. A failure after progress is reported by the next
-    /// call (see [`Error`]).
+    /// call (see [`Error`]). A frame refused at its header is not consumed
+    /// (see [`Self::recv_handshake`]).
     pub fn recv_data(&mut self, input: &[u8], out: &mut [u8]) -> Result<Progress, Error> {
         match &self.state {
             State::Established(_) | State::AwaitPeerReset { .. } => {}

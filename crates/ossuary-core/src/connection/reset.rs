@@ -73,10 +73,14 @@ impl Connection {
             State::AwaitPeerReset { .. } => (None, false),
             _ => {
                 self.queue_plain_reset(error.reset_reason(false));
-                // A refused client's verified key, so the server can say whom
-                // it refused.
+                // The refused peer's verified key, so the application can say
+                // whom it refused.
                 match error {
                     Error::Handshake(HandshakeError::UnauthorizedClient(key)) => (key, false),
+                    Error::UntrustedServer { key } | Error::ServerKeyChanged { got: key, .. } => {
+                        (Some(key), false)
+                    }
+                    Error::ClientIdentityChanged { now, .. } => (now, false),
                     _ => (None, false),
                 }
             }
