@@ -5,7 +5,8 @@ use std::str::FromStr;
 
 use ossuary_crypto::PublicKey;
 
-use crate::error::{Error, Expected};
+use crate::error::Error;
+use crate::expected::Expected;
 use crate::files;
 use crate::public::PublicKeyLine;
 use crate::text::{self, Source};
@@ -145,7 +146,9 @@ mod tests {
     use proptest::prelude::*;
 
     use super::AuthorizedKeys;
-    use crate::error::{Error, Expected, Found};
+    use crate::error::Error;
+    use crate::expected::Expected;
+    use crate::found::Found;
     use crate::public::PublicKeyLine;
 
     fn key(seed: u8) -> PublicKey {

@@ -1,13 +1,15 @@
 //! Fingerprints as users know them from OpenSSH: `SHA256:` and unpadded base64.
+//!
+//! `Error` names this type, so its `FromStr` (which returns `Error`) is in
+//! `parse.rs`.
 
 use std::fmt;
-use std::str::FromStr;
 
 use base64::Engine as _;
 use base64::engine::general_purpose::STANDARD_NO_PAD;
 use ossuary_crypto::PublicKey;
 
-use crate::error::{Error, Expected, Found};
+use crate::found::Found;
 
 /// The SHA-256 fingerprint of a public key.
 ///
@@ -71,25 +73,16 @@ impl fmt::Debug for Fingerprint {
     }
 }
 
-impl FromStr for Fingerprint {
-    type Err = Error;
-
-    /// Parses `SHA256:` and 43 characters of unpadded standard base64.
-    ///
-    /// # Errors
-    ///
-    /// [`Error::Parse`] with [`Found::Other`] without the prefix,
-    /// [`Found::InvalidBase64`] or [`Found::KeyLength`] for the rest.
-    fn from_str(s: &str) -> Result<Self, Error> {
-        let error = |found| Error::parse(None, None, Expected::Fingerprint, found);
-        let encoded = s
-            .strip_prefix(Self::PREFIX)
-            .ok_or_else(|| error(Found::Other))?;
+impl Fingerprint {
+    /// Parses `SHA256:` and 43 characters of unpadded standard base64;
+    /// `FromStr` (in `parse.rs`) wraps the error.
+    pub(crate) fn parse(s: &str) -> Result<Self, Found> {
+        let encoded = s.strip_prefix(Self::PREFIX).ok_or(Found::Other)?;
         let bytes = STANDARD_NO_PAD
             .decode(encoded)
-            .map_err(|_| error(Found::InvalidBase64))?;
-        let hash = <[u8; 32]>::try_from(bytes.as_slice())
-            .map_err(|_| error(Found::KeyLength(bytes.len())))?;
+            .map_err(|_| Found::InvalidBase64)?;
+        let hash =
+            <[u8; 32]>::try_from(bytes.as_slice()).map_err(|_| Found::KeyLength(bytes.len()))?;
         Ok(Self(hash))
     }
 }

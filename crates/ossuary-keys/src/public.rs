@@ -6,9 +6,11 @@ use std::str::FromStr;
 
 use ossuary_crypto::PublicKey;
 
-use crate::error::{Error, Expected, Found};
+use crate::error::Error;
+use crate::expected::Expected;
 use crate::files;
 use crate::fingerprint::Fingerprint;
+use crate::found::Found;
 use crate::text::{self, Source};
 
 /// A public key with an optional comment: one line of text,
@@ -177,7 +179,9 @@ mod tests {
     use proptest::prelude::*;
 
     use super::PublicKeyLine;
-    use crate::error::{Error, Expected, Found};
+    use crate::error::Error;
+    use crate::expected::Expected;
+    use crate::found::Found;
 
     fn key(seed: u8) -> ossuary_crypto::PublicKey {
         SecretKey::from_bytes(&[seed; 32]).public_key()

@@ -8,15 +8,14 @@ use base64::engine::general_purpose::STANDARD as BASE64;
 use ossuary_crypto::{SECRET_KEY_LEN, SecretKey};
 use zeroize::Zeroizing;
 
-use crate::error::{Error, Expected, Found};
+use crate::armor::{SECRET_KEY_BEGIN, SECRET_KEY_END};
+use crate::error::Error;
+use crate::expected::Expected;
 use crate::files;
+use crate::found::Found;
 use crate::public::{PublicKeyLine, write_public_key};
 use crate::text::{self, Source};
 
-/// The first line of a secret key file.
-pub(crate) const SECRET_KEY_BEGIN: &str = "-----BEGIN OSSUARY SECRET KEY-----";
-/// The last line of a secret key file.
-pub(crate) const SECRET_KEY_END: &str = "-----END OSSUARY SECRET KEY-----";
 /// Base64 (standard, padded) of a 32-byte seed.
 const SEED_BASE64_LEN: usize = 44;
 
@@ -256,7 +255,9 @@ mod tests {
     use proptest::prelude::*;
 
     use super::{format_secret_key, parse_secret_key, public_key_path};
-    use crate::error::{Error, Expected, Found};
+    use crate::error::Error;
+    use crate::expected::Expected;
+    use crate::found::Found;
 
     const BEGIN: &str = "-----BEGIN OSSUARY SECRET KEY-----";
     const END: &str = "-----END OSSUARY SECRET KEY-----";

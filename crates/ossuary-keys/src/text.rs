@@ -7,8 +7,10 @@ use base64::Engine as _;
 use base64::engine::general_purpose::STANDARD as BASE64;
 use ossuary_crypto::PublicKey;
 
-use crate::error::{Error, Expected, Found};
-use crate::secret::SECRET_KEY_BEGIN;
+use crate::armor::SECRET_KEY_BEGIN;
+use crate::error::Error;
+use crate::expected::Expected;
+use crate::found::Found;
 
 /// Where text came from: the file (if any) and what it should hold.
 #[derive(Clone, Copy)]
@@ -160,7 +162,8 @@ fn is_openssh_key_type(s: &str) -> bool {
 #[cfg(test)]
 mod tests {
     use super::{Found, Source, key_fields, lines, recognise, split_field};
-    use crate::error::{Error, Expected};
+    use crate::error::Error;
+    use crate::expected::Expected;
 
     const KEY: &str = "ossuary-ed25519 11qYAYKxCrfVS/7TyWQHOg7hcvPapiMlrwIaaPcHURo=";
 

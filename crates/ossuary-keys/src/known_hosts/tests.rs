@@ -4,8 +4,10 @@ use ossuary_crypto::{PublicKey, SecretKey};
 use proptest::prelude::*;
 
 use super::{Accepted, HostKeyStatus, HostPort, KnownHost, KnownHosts};
-use crate::error::{Error, Expected, Found};
+use crate::error::Error;
+use crate::expected::Expected;
 use crate::fingerprint::Fingerprint;
+use crate::found::Found;
 
 fn key(seed: u8) -> PublicKey {
     SecretKey::from_bytes(&[seed; 32]).public_key()
