@@ -10,12 +10,18 @@
 //! 3. Only `crates/ossuary-ffi` contains the `unsafe` keyword (STYLE rule 4).
 //! 4. Every other crate root starts with `#![forbid(unsafe_code)]`.
 //! 5. No `dbg!(`, `todo!(` or `unimplemented!(` in `crates/*/src`.
+//! 6. No two modules of one library crate import each other (issue 9): see
+//!    [`module_imports`] for what counts as a module (a directory is one module, with
+//!    all its files) and as an import (`crate::name` paths in code, unit tests included,
+//!    not in comments or literals; `lib.rs` is exempt as the place of re-exports).
 //!
 //! The same checks run as a `#[test]`, so `cargo test --workspace` enforces them.
 
 use std::path::{Path, PathBuf};
 
 use crate::util::{self, Error, Result};
+
+mod module_imports;
 
 /// Which of our crates each crate may depend on (normal and build dependencies).
 const DEPENDENCY_TABLE: &[(&str, &[&str])] = &[
@@ -66,6 +72,17 @@ const UNSAFE_ALLOWED_DIR: &str = "ossuary-ffi";
 
 /// The keyword, spelled so that this file does not trip its own check.
 const UNSAFE: &str = concat!("un", "safe");
+
+/// The library crates held to "no two modules import each other" (check 6), by package
+/// name; those not in the workspace are skipped.
+const LAYERED_LIBRARIES: &[&str] = &[
+    "ossuary-wire",
+    "ossuary-crypto",
+    "ossuary-handshake",
+    "ossuary-core",
+    "ossuary-keys",
+    "ossuary-ffi",
+];
 
 /// Macros that must not be left in library or binary sources.
 const FORBIDDEN_MACROS: &[&str] = &["dbg!(", "todo!(", "unimplemented!("];
@@ -192,6 +209,17 @@ pub(crate) fn check(root: &Path) -> Result<Vec<String>> {
                     problems.push(format!("{}:{n}: `{mac}` left in", rel(root, &file)));
                 }
             }
+        }
+
+        // (f) No two modules of a library crate import each other.
+        let manifest = parse_manifest(&util::read_to_string(&dir.join("Cargo.toml"))?);
+        let layered = manifest
+            .name
+            .filter(|n| LAYERED_LIBRARIES.contains(&n.as_str()));
+        if let Some(name) = layered
+            && dir.join("src").join("lib.rs").is_file()
+        {
+            problems.extend(module_imports::check(root, dir, &name)?);
         }
     }
 
@@ -493,6 +521,8 @@ mod tests {
             "crates/crypto/src/lib.rs",
             &format!("{UNSAFE} fn f() {{}}\n"),
         )?;
+        write("crates/crypto/src/a.rs", "use crate::b::B;\n")?;
+        write("crates/crypto/src/b.rs", "use crate::a::A;\n")?;
         write(
             "crates/ossuary-ffi/Cargo.toml",
             "[package]\nname = \"ossuary-ffi\"\n[dependencies]\nossuary-core.workspace = true\n",
@@ -536,6 +566,9 @@ mod tests {
                 .to_owned(),
             format!("crates/crypto/src/lib.rs:1: `{UNSAFE}` outside crates/ossuary-ffi"),
             "crates/crypto/src/lib.rs: missing `#![forbid(unsafe_code)]`".to_owned(),
+            "crates/crypto/src/a.rs:1 and crates/crypto/src/b.rs:1: modules `a` and `b` of \
+             `ossuary-crypto` import each other"
+                .to_owned(),
             "crates/wire/src/lib.rs:2: `dbg!(` left in".to_owned(),
             "crates/testkit/Cargo.toml: test-only crate `ossuary-testkit` must say `publish = false`"
                 .to_owned(),
