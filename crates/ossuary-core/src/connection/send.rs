@@ -48,7 +48,7 @@ impl Connection {
                 break;
             };
             let chunk = rest.get(..max).unwrap_or(rest);
-            self.guard(|c| {
+            let sealed = self.guard(|c| {
                 let State::Established(session) = &mut c.state else {
                     return Err(ApiMisuse::HandshakeNotDone.into());
                 };
@@ -60,8 +60,14 @@ impl Connection {
                     }
                     session.records.seal_data(buf, chunk.len())
                 })
-            })?;
-            consumed += chunk.len();
+            });
+            match sealed {
+                Ok(_) => consumed += chunk.len(),
+                // Records already queued are reported; the failure is
+                // sticky, so the next call returns it (see `Error`).
+                Err(_) if consumed > 0 => break,
+                Err(e) => return Err(e),
+            }
         }
         Ok(consumed)
     }
