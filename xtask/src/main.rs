@@ -6,6 +6,7 @@
 
 mod bench;
 mod fuzz;
+mod headers;
 mod test;
 mod tidy;
 mod util;
@@ -26,6 +27,9 @@ Commands:
   fuzz [--seconds N] [--target T]... [--sanitizer none|address] [--runs R]
                   build every fuzz target in fuzz/ (installing cargo-fuzz if missing) and
                   run each for N seconds (default 60); fails on any crash (docs/FUZZING.md)
+  headers [--check]
+                  write bindings/c/include/ossuary.h from crates/ossuary-ffi
+                  (--check: fail if the committed header differs)
   tidy            check the dependency table (STYLE rule 1), that unsafe_code is used only
                   in ossuary-ffi, `#![forbid(unsafe_code)]` in the other crate roots, and
                   leftover dbg!/todo!/unimplemented! in crates/*/src
@@ -46,6 +50,7 @@ fn main() -> ExitCode {
         "test" => test::run(rest),
         "fuzz" => fuzz::run(rest),
         "bench" => bench::run(rest),
+        "headers" => headers::run(rest),
         "tidy" if rest.is_empty() => tidy::run(),
         "tidy" => Err(util::Error::new("`tidy` takes no arguments")),
         other => {
