@@ -119,7 +119,8 @@ pub(crate) fn new_pair(
                 Box::new(SecretKey::try_from(&keys.server.secret[..])?),
             )?;
             if mode == Mode::Mutual {
-                server.add_authorized_key(PublicKey::try_from(&keys.client.public.as_bytes()[..])?)?;
+                server
+                    .add_authorized_key(PublicKey::try_from(&keys.client.public.as_bytes()[..])?)?;
             }
             (client, server)
         }

@@ -21,11 +21,11 @@ pub use connection::{Connection, HandshakeStatus, Progress};
 pub use error::{ApiMisuse, Error};
 pub use io::{Stream, Transport};
 pub use keygen::generate_keypair;
+pub use ossuary_crypto::{Error as CryptoError, PublicKey, SecretKey, Signer};
+pub use ossuary_handshake::{Error as HandshakeError, PeerMisbehaved};
 /// Key text forms, fingerprints, authorized-keys and known-hosts lists, and
 /// key files: the [`ossuary-keys`](ossuary_keys) crate.
 pub use ossuary_keys as keys;
-pub use ossuary_crypto::{Error as CryptoError, PublicKey, SecretKey, Signer};
-pub use ossuary_handshake::{Error as HandshakeError, PeerMisbehaved};
 pub use ossuary_wire::{DecodeError, FrameType, MAX_RECORD_PLAINTEXT, ResetReason};
 pub use record::{Opened, RECORD_OVERHEAD};
 
