@@ -33,7 +33,7 @@ pub(crate) fn run(args: &[String]) -> Result {
         _ => return Err(Error::new("usage: cargo xtask headers [--check]")),
     };
     let root = util::project_root();
-    let generated = generate()?;
+    let generated = generate(None)?;
     let path = root.join(HEADER);
     if check {
         let committed = util::read_to_string(&path)?;
@@ -55,25 +55,42 @@ pub(crate) fn run(args: &[String]) -> Result {
     Ok(())
 }
 
+/// Fails when the committed header differs from the generated one; builds with
+/// `rustflags` (the test steps' `RUSTFLAGS`, so that nothing is rebuilt).
+pub(crate) fn check(rustflags: &str) -> Result {
+    let generated = generate(Some(rustflags))?;
+    let committed = util::read_to_string(&util::project_root().join(HEADER))?;
+    if committed != generated {
+        return Err(Error::new(format!(
+            "{HEADER} is out of date: run `cargo xtask headers` and commit the result"
+        )));
+    }
+    println!("headers: {HEADER} is up to date");
+    Ok(())
+}
+
 /// The header as it should be committed.
-pub(crate) fn generate() -> Result<String> {
+fn generate(rustflags: Option<&str>) -> Result<String> {
     let out = temp_path();
+    let mut cmd = Command::new(util::cargo());
+    if let Some(flags) = rustflags {
+        cmd.env("RUSTFLAGS", flags);
+    }
     let result = util::run(
-        Command::new(util::cargo())
-            .args([
-                "run",
-                "--locked",
-                "--quiet",
-                "-p",
-                "ossuary-ffi",
-                "--features",
-                "headers",
-                "--bin",
-                "ossuary-ffi-headers",
-                "--",
-            ])
-            .arg(&out)
-            .current_dir(util::project_root()),
+        cmd.args([
+            "run",
+            "--locked",
+            "--quiet",
+            "-p",
+            "ossuary-ffi",
+            "--features",
+            "headers",
+            "--bin",
+            "ossuary-ffi-headers",
+            "--",
+        ])
+        .arg(&out)
+        .current_dir(util::project_root()),
     )
     .and_then(|()| util::read_to_string(&out));
     let _ = std::fs::remove_file(&out);

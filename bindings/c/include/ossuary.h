@@ -390,9 +390,13 @@ ossuary_conn_pending_output (
  *  buffers may overlap. Plaintext that did not fit waits inside; call again
  *  while a call makes progress, read the transport when one makes none.
  *
+ *  After the peer's clean close (`ossuary_conn_peer_closed`) no more
+ *  plaintext comes. A failure met after some input was consumed is
+ *  returned by the next call.
+ *
  *  Returns `OSSUARY_ERR_OK`, or `OSSUARY_ERR_HANDSHAKE_NOT_DONE`,
  *  `OSSUARY_ERR_BAD_RECORD`, `OSSUARY_ERR_PEER_RESET`, `OSSUARY_ERR_CLOSED`
- *  (after the peer's close), the connection's error.
+ *  (frames after the peer's close), the connection's error.
  *
  *  # Safety
  *  Each pointer argument is NULL (refused with an error code) or valid, for
@@ -646,7 +650,8 @@ ossuary_handshake_done (
  *  Returns the bytes consumed (plaintext in `*out_buf_len`);
  *  `OSSUARY_ERR_WOULDBLOCK` when no plaintext came out (a partial record was
  *  taken, or a key update: read more and call again); `OSSUARY_ERR_CLOSED`
- *  after the peer's clean close; or an error code.
+ *  after the peer's clean close; or an error code (also when the bytes
+ *  consumed, reported in `*in_buf_len`, held a record that failed).
  *
  *  # Safety
  *  Each pointer argument is NULL (refused with an error code) or valid, for

@@ -307,11 +307,10 @@ pub unsafe fn ossuary_recv_handshake(
         };
         // SAFETY: checked non-NULL by `read`; no reference covers it.
         unsafe { boundary::write(in_buf_len, u16::try_from(consumed).unwrap_or(len)) };
-        let acted = handle.pending_len() != before
-            || !matches!(
-                handle.conn().handshake_status(),
-                Ok(HandshakeStatus::InProgress)
-            );
+        // A failure after progress is reported by the core's next call:
+        // report it now, as the original did.
+        let status = handle.conn().handshake_status()?;
+        let acted = handle.pending_len() != before || status != HandshakeStatus::InProgress;
         if acted || consumed == 0 && len == 0 {
             i32::try_from(consumed).map_err(|_| Status::Other)
         } else {
@@ -437,7 +436,8 @@ pub unsafe fn ossuary_send_data(
 /// Returns the bytes consumed (plaintext in `*out_buf_len`);
 /// `OSSUARY_ERR_WOULDBLOCK` when no plaintext came out (a partial record was
 /// taken, or a key update: read more and call again); `OSSUARY_ERR_CLOSED`
-/// after the peer's clean close; or an error code.
+/// after the peer's clean close; or an error code (also when the bytes
+/// consumed, reported in `*in_buf_len`, held a record that failed).
 ///
 /// # Safety
 /// Each pointer argument is NULL (refused with an error code) or valid, for
@@ -487,6 +487,10 @@ pub unsafe fn ossuary_recv_data(
         }
         if produced > 0 {
             Ok(i32::from(consumed))
+        } else if let Err(e) = handle.conn().handshake_status() {
+            // A failure after progress (a record consumed, then refused):
+            // the core reports it on the next call; report it now.
+            Err(e.into())
         } else if handle.conn().peer_closed() {
             Err(Status::Closed)
         } else {

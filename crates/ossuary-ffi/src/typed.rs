@@ -175,9 +175,13 @@ pub unsafe fn ossuary_conn_handshake_status(conn: *mut OssuaryConnection) -> i32
 /// buffers may overlap. Plaintext that did not fit waits inside; call again
 /// while a call makes progress, read the transport when one makes none.
 ///
+/// After the peer's clean close (`ossuary_conn_peer_closed`) no more
+/// plaintext comes. A failure met after some input was consumed is
+/// returned by the next call.
+///
 /// Returns `OSSUARY_ERR_OK`, or `OSSUARY_ERR_HANDSHAKE_NOT_DONE`,
 /// `OSSUARY_ERR_BAD_RECORD`, `OSSUARY_ERR_PEER_RESET`, `OSSUARY_ERR_CLOSED`
-/// (after the peer's close), the connection's error.
+/// (frames after the peer's close), the connection's error.
 ///
 /// # Safety
 /// Each pointer argument is NULL (refused with an error code) or valid, for
