@@ -5,7 +5,9 @@
 #![forbid(unsafe_code)]
 
 mod bench;
+mod c_tests;
 mod fuzz;
+mod headers;
 mod test;
 mod tidy;
 mod util;
@@ -18,7 +20,7 @@ Usage: cargo xtask <command>
 
 Commands:
   test [--quick]  run every check CI runs: fmt, clippy, tests, no_std build, docs, tidy,
-                  the demo, fuzzing, bench --quick (--quick skips clippy, doc and the
+                  the C library's tests (sanitizers, valgrind), the demo, fuzzing, bench --quick (--quick skips clippy, doc and the
                   release-mode steps)
   bench [--quick] build crates/ossuary-bench in release mode and print its markdown table:
                   records, handshakes, memory and wire bytes against the raw primitives,
@@ -26,6 +28,11 @@ Commands:
   fuzz [--seconds N] [--target T]... [--sanitizer none|address] [--runs R]
                   build every fuzz target in fuzz/ (installing cargo-fuzz if missing) and
                   run each for N seconds (default 60); fails on any crash (docs/FUZZING.md)
+  c-tests         the C library's step of `test`: header check, soname and exports,
+                  C tests against libossuary.a and .so with ASan/UBSan, and under valgrind
+  headers [--check]
+                  write bindings/c/include/ossuary.h from crates/ossuary-ffi
+                  (--check: fail if the committed header differs)
   tidy            check the dependency table (STYLE rule 1), that unsafe_code is used only
                   in ossuary-ffi, `#![forbid(unsafe_code)]` in the other crate roots, and
                   leftover dbg!/todo!/unimplemented! in crates/*/src
@@ -46,6 +53,9 @@ fn main() -> ExitCode {
         "test" => test::run(rest),
         "fuzz" => fuzz::run(rest),
         "bench" => bench::run(rest),
+        "headers" => headers::run(rest),
+        "c-tests" if rest.is_empty() => c_tests::run("-D warnings"),
+        "c-tests" => Err(util::Error::new("`c-tests` takes no arguments")),
         "tidy" if rest.is_empty() => tidy::run(),
         "tidy" => Err(util::Error::new("`tidy` takes no arguments")),
         other => {

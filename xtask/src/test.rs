@@ -7,9 +7,15 @@ use std::time::Instant;
 use crate::util::{self, Error, Result};
 use crate::{bench, tidy};
 
-/// System tools the tests need, as `(executable, Debian package)`. Installed with apt when
-/// missing and running as root. Later steps (C examples, sanitizers) extend this list.
-const APT_TOOLS: &[(&str, &str)] = &[];
+/// System tools the tests need, as `(executable, Debian packages)`. Installed with apt when
+/// missing and running as root. clang comes with its sanitizer runtime (ASan, UBSan).
+const APT_TOOLS: &[(&str, &str)] = &[
+    ("clang", "clang libclang-rt-dev"),
+    ("valgrind", "valgrind"),
+    ("cc", "gcc"),
+    ("nm", "binutils"),
+    ("readelf", "binutils"),
+];
 
 /// What a step does.
 enum Action {
@@ -21,6 +27,8 @@ enum Action {
     CargoDoc(&'static [&'static str]),
     /// Run `cargo xtask tidy` in process.
     Tidy,
+    /// The C library: header check, exports, C tests under sanitizers and valgrind.
+    CTests,
     /// Check docs/vectors with the independent Python implementation.
     PythonVectors,
     /// Run `cargo xtask bench` with these arguments (it reports; numbers never fail it).
@@ -134,6 +142,11 @@ const STEPS: &[Step] = &[
         action: Action::Tidy,
     },
     Step {
+        name: "C library (header check, exports, C tests with ASan/UBSan and valgrind)",
+        slow: false,
+        action: Action::CTests,
+    },
+    Step {
         name: "vectors (independent Python checker)",
         slow: false,
         action: Action::PythonVectors,
@@ -222,6 +235,7 @@ fn run_step(action: &Action, quick: bool) -> Result {
         Action::Cargo(args) => util::run(&mut cargo(args)),
         Action::CargoDoc(args) => util::run(cargo(args).env("RUSTDOCFLAGS", "-D warnings")),
         Action::Tidy => tidy::run(),
+        Action::CTests => crate::c_tests::run(&rustflags()),
         Action::PythonVectors => python_vectors(),
         Action::Fuzz(seconds) => {
             crate::fuzz::run_with(&crate::fuzz::Options::all_targets(*seconds))
@@ -304,7 +318,10 @@ pub(crate) fn ensure_apt(tools: &[(&str, &str)]) -> Result {
         println!("system tools: {} needed, all present", tools.len());
         return Ok(());
     }
-    let packages: BTreeSet<&str> = missing.iter().map(|(_, pkg)| *pkg).collect();
+    let packages: BTreeSet<&str> = missing
+        .iter()
+        .flat_map(|(_, pkgs)| pkgs.split_whitespace())
+        .collect();
     let packages: Vec<&str> = packages.into_iter().collect();
     let exes: Vec<&str> = missing.iter().map(|(exe, _)| *exe).collect();
     if !is_root() {

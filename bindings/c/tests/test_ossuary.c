@@ -1,0 +1,490 @@
+/* The C API's test program: every function, bad arguments, handshakes
+ * through memory buffers in every mode, data both ways, overlapping buffers,
+ * tamper detection, TOFU accept and reject, an unauthorized client, double
+ * destroy. Prints "N passed, M failed"; exits non-zero on any failure.
+ * Run by `cargo xtask test` against libossuary.a and libossuary.so, under
+ * -fsanitize=address,undefined and under valgrind. */
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "ossuary.h"
+
+static int passed, failed;
+
+#define CHECK(cond)                                                          \
+  do {                                                                       \
+    if (cond) {                                                              \
+      passed++;                                                              \
+    } else {                                                                 \
+      failed++;                                                              \
+      fprintf(stderr, "FAIL %s:%d: %s\n", __FILE__, __LINE__, #cond);        \
+    }                                                                        \
+  } while (0)
+
+#define CHECK_EQ(got, want)                                                  \
+  do {                                                                       \
+    long long g_ = (long long)(got), w_ = (long long)(want);                 \
+    if (g_ == w_) {                                                          \
+      passed++;                                                              \
+    } else {                                                                 \
+      failed++;                                                              \
+      fprintf(stderr, "FAIL %s:%d: %s == %lld, want %lld (%s)\n", __FILE__,  \
+              __LINE__, #got, g_, w_, ossuary_error_string((int32_t)g_));    \
+    }                                                                        \
+  } while (0)
+
+enum { BUF = 2048 };
+
+/* Moves the original API's handshake bytes between two connections until
+ * both report done; a client paused on an untrusted server gets `tofu`:
+ * 1 accept (by adding the key), 0 reject. Returns the last status seen on
+ * failure (< 0), 1 when both are done. */
+static int handshake(OssuaryConnection *c, OssuaryConnection *s, int tofu) {
+  uint8_t buf[BUF];
+  for (int round = 0; round < 20; round++) {
+    int32_t cd = ossuary_handshake_done(c);
+    int32_t sd = ossuary_handshake_done(s);
+    if (cd == OSSUARY_ERR_UNTRUSTED_SERVER) {
+      uint8_t key[32];
+      CHECK_EQ(ossuary_remote_public_key(c, key, sizeof key), 0);
+      if (tofu) {
+        CHECK_EQ(ossuary_add_authorized_key(c, key), 0);
+      } else {
+        CHECK_EQ(ossuary_conn_reject_server(c), OSSUARY_ERR_UNTRUSTED_SERVER);
+        /* Deliver the RESET to the server. */
+        uint16_t n = sizeof buf;
+        ossuary_send_handshake(c, buf, &n);
+        if (n) ossuary_recv_handshake(s, buf, &n);
+        return OSSUARY_ERR_UNTRUSTED_SERVER;
+      }
+      continue;
+    }
+    if (cd < 0) return cd;
+    if (sd < 0) return sd;
+    if (cd == 1 && sd == 1) return 1;
+    uint16_t n = sizeof buf;
+    int32_t r = ossuary_send_handshake(c, buf, &n);
+    if (r < 0 && r != OSSUARY_ERR_WOULDBLOCK) return r;
+    if (n) {
+      r = ossuary_recv_handshake(s, buf, &n);
+      if (r < 0 && r != OSSUARY_ERR_WOULDBLOCK) return r;
+    }
+    n = sizeof buf;
+    r = ossuary_send_handshake(s, buf, &n);
+    if (r < 0 && r != OSSUARY_ERR_WOULDBLOCK) return r;
+    if (n) {
+      r = ossuary_recv_handshake(c, buf, &n);
+      if (r < 0 && r != OSSUARY_ERR_WOULDBLOCK) return r;
+    }
+  }
+  return OSSUARY_ERR_OTHER;
+}
+
+/* Sends `msg` from `a` to `b` with the original API; decrypts into `out`
+ * (in place when `in_place`). Returns the plaintext length or < 0. */
+static int32_t transfer(OssuaryConnection *a, OssuaryConnection *b,
+                        const char *msg, uint8_t *out, int in_place) {
+  uint8_t wire[BUF], plain[BUF];
+  uint16_t len = (uint16_t)strlen(msg), wire_len = sizeof wire;
+  memcpy(plain, msg, len);
+  int32_t r = ossuary_send_data(a, plain, len, wire, &wire_len);
+  if (r < 0) return r;
+  uint16_t in_len = wire_len, out_len = BUF;
+  uint8_t *dst = in_place ? wire : out;
+  r = ossuary_recv_data(b, wire, &in_len, dst, &out_len);
+  if (r < 0) return r;
+  if (in_len != wire_len) return OSSUARY_ERR_OTHER;
+  if (in_place) memcpy(out, wire, out_len);
+  return out_len;
+}
+
+static void test_versions_and_strings(void) {
+  char want[64];
+  snprintf(want, sizeof want, "%d.%d.%d", OSSUARY_VERSION_MAJOR,
+           OSSUARY_VERSION_MINOR, OSSUARY_VERSION_PATCH);
+  CHECK(strcmp(ossuary_version(), want) == 0);
+  CHECK_EQ(OSSUARY_ERR_OTHER, -1);
+  CHECK_EQ(OSSUARY_ERR_WOULDBLOCK, -64);
+  CHECK_EQ(OSSUARY_ERR_UNTRUSTED_SERVER, -65);
+  CHECK_EQ(OSSUARY_CONN_TYPE_CLIENT, 0);
+  CHECK_EQ(OSSUARY_CONN_TYPE_AUTHENTICATED_SERVER, 1);
+  CHECK_EQ(OSSUARY_CONN_TYPE_UNAUTHENTICATED_SERVER, 2);
+  for (int32_t code = -200; code <= 5; code++) {
+    const char *s = ossuary_error_string(code);
+    CHECK(s != NULL && s[0] != '\0');
+  }
+  CHECK(strcmp(ossuary_error_string(-12345), "unknown error code") == 0);
+}
+
+static void test_bad_arguments(void) {
+  uint8_t key[32] = {0}, buf[64];
+  uint16_t len = sizeof buf;
+  size_t n = 0, m = 0;
+  uint8_t *keys[2] = {NULL, NULL};
+
+  CHECK(ossuary_create_connection(3, NULL) == NULL);
+  CHECK(ossuary_create_connection(-1, NULL) == NULL);
+  CHECK(ossuary_create_connection(0x7fffffff, key) == NULL);
+  ossuary_destroy_connection(NULL);
+  OssuaryConnection *none = NULL;
+  ossuary_destroy_connection(&none);
+
+  CHECK_EQ(ossuary_set_secret_key(NULL, key), OSSUARY_ERR_NULL_ARGUMENT);
+  CHECK_EQ(ossuary_add_authorized_key(NULL, key), OSSUARY_ERR_NULL_ARGUMENT);
+  CHECK_EQ(ossuary_add_authorized_keys(NULL, keys, 2), OSSUARY_ERR_NULL_ARGUMENT);
+  CHECK_EQ(ossuary_remote_public_key(NULL, buf, 32), OSSUARY_ERR_NULL_ARGUMENT);
+  CHECK_EQ(ossuary_recv_handshake(NULL, buf, &len), OSSUARY_ERR_NULL_ARGUMENT);
+  CHECK_EQ(ossuary_send_handshake(NULL, buf, &len), OSSUARY_ERR_NULL_ARGUMENT);
+  CHECK_EQ(ossuary_handshake_done(NULL), OSSUARY_ERR_NULL_ARGUMENT);
+  CHECK_EQ(ossuary_send_data(NULL, buf, 1, buf, &len), OSSUARY_ERR_NULL_ARGUMENT);
+  CHECK_EQ(ossuary_recv_data(NULL, buf, &len, buf, &len), OSSUARY_ERR_NULL_ARGUMENT);
+  CHECK_EQ(ossuary_flush(NULL, buf, len), OSSUARY_ERR_NULL_ARGUMENT);
+  CHECK_EQ(ossuary_generate_auth_keypair(NULL, 32, buf, 32), OSSUARY_ERR_NULL_ARGUMENT);
+  CHECK_EQ(ossuary_generate_auth_keypair(buf, 32, NULL, 32), OSSUARY_ERR_NULL_ARGUMENT);
+  CHECK_EQ(ossuary_generate_auth_keypair(buf, 31, buf + 32, 32), OSSUARY_ERR_BUFFER_TOO_SMALL);
+  CHECK_EQ(ossuary_generate_auth_keypair(buf, 32, buf + 16, 32), OSSUARY_ERR_INVALID_ARGUMENT);
+  CHECK_EQ(ossuary_conn_send(NULL, buf, 1, &n), OSSUARY_ERR_NULL_ARGUMENT);
+  CHECK_EQ(ossuary_conn_pending_output(NULL, &n), OSSUARY_ERR_NULL_ARGUMENT);
+  CHECK_EQ(ossuary_conn_take_output(NULL, buf, 1, &n), OSSUARY_ERR_NULL_ARGUMENT);
+  CHECK_EQ(ossuary_conn_recv_handshake(NULL, buf, 1, &n), OSSUARY_ERR_NULL_ARGUMENT);
+  CHECK_EQ(ossuary_conn_handshake_status(NULL), OSSUARY_ERR_NULL_ARGUMENT);
+  CHECK_EQ(ossuary_conn_recv(NULL, buf, 1, buf, 1, &n, &m), OSSUARY_ERR_NULL_ARGUMENT);
+  CHECK_EQ(ossuary_conn_close(NULL), OSSUARY_ERR_NULL_ARGUMENT);
+  CHECK_EQ(ossuary_conn_update_keys(NULL), OSSUARY_ERR_NULL_ARGUMENT);
+  CHECK_EQ(ossuary_conn_trust_server(NULL), OSSUARY_ERR_NULL_ARGUMENT);
+  CHECK_EQ(ossuary_conn_reject_server(NULL), OSSUARY_ERR_NULL_ARGUMENT);
+  CHECK_EQ(ossuary_conn_peer_closed(NULL), OSSUARY_ERR_NULL_ARGUMENT);
+  CHECK_EQ(ossuary_conn_end_of_input(NULL), OSSUARY_ERR_NULL_ARGUMENT);
+  CHECK_EQ(ossuary_conn_local_public_key(NULL, buf, 32), OSSUARY_ERR_NULL_ARGUMENT);
+
+  OssuaryConnection *c = ossuary_create_connection(OSSUARY_CONN_TYPE_CLIENT, NULL);
+  CHECK(c != NULL);
+  CHECK_EQ(ossuary_set_secret_key(c, NULL), OSSUARY_ERR_NULL_ARGUMENT);
+  CHECK_EQ(ossuary_add_authorized_key(c, NULL), OSSUARY_ERR_NULL_ARGUMENT);
+  CHECK_EQ(ossuary_add_authorized_keys(c, NULL, 1), OSSUARY_ERR_NULL_ARGUMENT);
+  CHECK_EQ(ossuary_add_authorized_keys(c, keys, 2), 0); /* NULL entries skipped */
+  CHECK_EQ(ossuary_remote_public_key(c, NULL, 32), OSSUARY_ERR_NULL_ARGUMENT);
+  CHECK_EQ(ossuary_remote_public_key(c, buf, 31), OSSUARY_ERR_BUFFER_TOO_SMALL);
+  CHECK_EQ(ossuary_remote_public_key(c, buf, 32), OSSUARY_ERR_NO_KEY);
+  CHECK_EQ(ossuary_conn_local_public_key(c, buf, 32), OSSUARY_ERR_NO_KEY);
+  CHECK_EQ(ossuary_recv_handshake(c, NULL, &len), OSSUARY_ERR_NULL_ARGUMENT);
+  CHECK_EQ(ossuary_recv_handshake(c, buf, NULL), OSSUARY_ERR_NULL_ARGUMENT);
+  CHECK_EQ(ossuary_send_handshake(c, NULL, &len), OSSUARY_ERR_NULL_ARGUMENT);
+  CHECK_EQ(ossuary_send_handshake(c, buf, NULL), OSSUARY_ERR_NULL_ARGUMENT);
+  len = sizeof buf;
+  CHECK_EQ(ossuary_send_data(c, NULL, 1, buf, &len), OSSUARY_ERR_NULL_ARGUMENT);
+  CHECK_EQ(ossuary_send_data(c, buf, 1, NULL, &len), OSSUARY_ERR_NULL_ARGUMENT);
+  CHECK_EQ(ossuary_send_data(c, buf, 1, buf, NULL), OSSUARY_ERR_NULL_ARGUMENT);
+  CHECK_EQ(ossuary_recv_data(c, NULL, &len, buf, &len), OSSUARY_ERR_NULL_ARGUMENT);
+  CHECK_EQ(ossuary_recv_data(c, buf, NULL, buf, &len), OSSUARY_ERR_NULL_ARGUMENT);
+  CHECK_EQ(ossuary_recv_data(c, buf, &len, NULL, &len), OSSUARY_ERR_NULL_ARGUMENT);
+  CHECK_EQ(ossuary_recv_data(c, buf, &len, buf, NULL), OSSUARY_ERR_NULL_ARGUMENT);
+  CHECK_EQ(ossuary_flush(c, NULL, 10), OSSUARY_ERR_NULL_ARGUMENT);
+  CHECK_EQ(ossuary_conn_send(c, buf, 1, NULL), OSSUARY_ERR_NULL_ARGUMENT);
+  CHECK_EQ(ossuary_conn_send(c, NULL, 1, &n), OSSUARY_ERR_NULL_ARGUMENT);
+  CHECK_EQ(ossuary_conn_send(c, buf, (size_t)-1, &n), OSSUARY_ERR_INVALID_ARGUMENT);
+  CHECK_EQ(ossuary_conn_pending_output(c, NULL), OSSUARY_ERR_NULL_ARGUMENT);
+  CHECK_EQ(ossuary_conn_take_output(c, NULL, 1, &n), OSSUARY_ERR_NULL_ARGUMENT);
+  CHECK_EQ(ossuary_conn_take_output(c, buf, 1, NULL), OSSUARY_ERR_NULL_ARGUMENT);
+  CHECK_EQ(ossuary_conn_recv_handshake(c, NULL, 1, &n), OSSUARY_ERR_NULL_ARGUMENT);
+  CHECK_EQ(ossuary_conn_recv(c, buf, 1, buf, 1, NULL, &m), OSSUARY_ERR_NULL_ARGUMENT);
+  CHECK_EQ(ossuary_conn_recv(c, buf, 1, buf, 1, &n, NULL), OSSUARY_ERR_NULL_ARGUMENT);
+  CHECK_EQ(ossuary_conn_local_public_key(c, NULL, 32), OSSUARY_ERR_NULL_ARGUMENT);
+
+  /* Wrong state: records before the handshake, trust while not paused. */
+  len = sizeof buf;
+  CHECK_EQ(ossuary_send_data(c, buf, 1, buf, &len), OSSUARY_ERR_HANDSHAKE_NOT_DONE);
+  len = 10;
+  uint16_t out_len = sizeof buf;
+  CHECK_EQ(ossuary_recv_data(c, buf, &len, buf + 20, &out_len), OSSUARY_ERR_HANDSHAKE_NOT_DONE);
+  CHECK_EQ(ossuary_conn_send(c, buf, 1, &n), OSSUARY_ERR_HANDSHAKE_NOT_DONE);
+  CHECK_EQ(ossuary_conn_close(c), OSSUARY_ERR_HANDSHAKE_NOT_DONE);
+  CHECK_EQ(ossuary_conn_update_keys(c), OSSUARY_ERR_HANDSHAKE_NOT_DONE);
+  CHECK_EQ(ossuary_conn_trust_server(c), OSSUARY_ERR_NOT_AWAITING_TRUST);
+  CHECK_EQ(ossuary_conn_reject_server(c), OSSUARY_ERR_NOT_AWAITING_TRUST);
+  CHECK_EQ(ossuary_conn_peer_closed(c), 0);
+  CHECK_EQ(ossuary_conn_handshake_status(c), 0);
+
+  /* An open server has no authorized keys. */
+  OssuaryConnection *open = ossuary_create_connection(OSSUARY_CONN_TYPE_UNAUTHENTICATED_SERVER, NULL);
+  CHECK(open != NULL);
+  uint8_t s[32], p[32];
+  CHECK_EQ(ossuary_generate_auth_keypair(s, 32, p, 32), 0);
+  CHECK_EQ(ossuary_add_authorized_key(open, p), OSSUARY_ERR_NOT_AUTHENTICATING_SERVER);
+
+  /* Use after destroy through the ** form, and double destroy. */
+  ossuary_destroy_connection(&c);
+  CHECK(c == NULL);
+  CHECK_EQ(ossuary_handshake_done(c), OSSUARY_ERR_NULL_ARGUMENT);
+  ossuary_destroy_connection(&c);
+  ossuary_destroy_connection(&open);
+  ossuary_destroy_connection(&open);
+  CHECK(open == NULL);
+}
+
+static void test_keys(void) {
+  uint8_t s[32], p[32], local[32];
+  CHECK_EQ(ossuary_generate_auth_keypair(s, 32, p, 32), 0);
+  /* A secret key is the RFC 8032 seed: the identity's public key matches. */
+  OssuaryConnection *srv = ossuary_create_connection(OSSUARY_CONN_TYPE_AUTHENTICATED_SERVER, s);
+  CHECK(srv != NULL);
+  CHECK_EQ(ossuary_conn_local_public_key(srv, local, 32), 0);
+  CHECK(memcmp(local, p, 32) == 0);
+  /* An invalid public key is refused. */
+  uint8_t bad[32];
+  memset(bad, 0xff, sizeof bad);
+  CHECK_EQ(ossuary_add_authorized_key(srv, bad), OSSUARY_ERR_INVALID_KEY);
+  uint8_t *list[2] = {p, bad};
+  CHECK_EQ(ossuary_add_authorized_keys(srv, list, 2), OSSUARY_ERR_INVALID_KEY);
+  /* RFC 8032 test 1: this seed has this public key. */
+  static const uint8_t seed[32] = {
+      0x9d, 0x61, 0xb1, 0x9d, 0xef, 0xfd, 0x5a, 0x60, 0xba, 0x84, 0x4a,
+      0xf4, 0x92, 0xec, 0x2c, 0xc4, 0x44, 0x49, 0xc5, 0x69, 0x7b, 0x32,
+      0x69, 0x19, 0x70, 0x3b, 0xac, 0x03, 0x1c, 0xae, 0x7f, 0x60};
+  static const uint8_t pub[32] = {
+      0xd7, 0x5a, 0x98, 0x01, 0x82, 0xb1, 0x0a, 0xb7, 0xd5, 0x4b, 0xfe,
+      0xd3, 0xc9, 0x64, 0x07, 0x3a, 0x0e, 0xe1, 0x72, 0xf3, 0xda, 0xa6,
+      0x23, 0x25, 0xaf, 0x02, 0x1a, 0x68, 0xf7, 0x07, 0x51, 0x1a};
+  CHECK_EQ(ossuary_set_secret_key(srv, seed), 0);
+  CHECK_EQ(ossuary_conn_local_public_key(srv, local, 32), 0);
+  CHECK(memcmp(local, pub, 32) == 0);
+  ossuary_destroy_connection(&srv);
+}
+
+/* Every mode: anonymous client with an open server; identified client with
+ * an open server; identified client with an authenticating server. */
+static void test_modes(void) {
+  for (int mode = 0; mode < 3; mode++) {
+    uint8_t cs[32], cp[32], out[BUF];
+    CHECK_EQ(ossuary_generate_auth_keypair(cs, 32, cp, 32), 0);
+    OssuaryConnection *c = ossuary_create_connection(OSSUARY_CONN_TYPE_CLIENT, mode ? cs : NULL);
+    OssuaryConnection *s = ossuary_create_connection(
+        mode == 2 ? OSSUARY_CONN_TYPE_AUTHENTICATED_SERVER : OSSUARY_CONN_TYPE_UNAUTHENTICATED_SERVER, NULL);
+    CHECK(c && s);
+    if (mode == 2) CHECK_EQ(ossuary_add_authorized_key(s, cp), 0);
+    CHECK_EQ(handshake(c, s, 1), 1);
+    /* The server knows the client's key when it sent one. */
+    uint8_t remote[32];
+    if (mode) {
+      CHECK_EQ(ossuary_remote_public_key(s, remote, 32), 0);
+      CHECK(memcmp(remote, cp, 32) == 0);
+    } else {
+      CHECK_EQ(ossuary_remote_public_key(s, remote, 32), OSSUARY_ERR_NO_KEY);
+    }
+    /* Data both ways, copying and in place. */
+    CHECK_EQ(transfer(c, s, "ping from client", out, 0), 16);
+    CHECK(memcmp(out, "ping from client", 16) == 0);
+    CHECK_EQ(transfer(s, c, "pong from server!", out, 1), 17);
+    CHECK(memcmp(out, "pong from server!", 17) == 0);
+    ossuary_destroy_connection(&c);
+    ossuary_destroy_connection(&s);
+  }
+}
+
+static void test_unauthorized_client(void) {
+  uint8_t cs[32], cp[32], other_s[32], other_p[32];
+  CHECK_EQ(ossuary_generate_auth_keypair(cs, 32, cp, 32), 0);
+  CHECK_EQ(ossuary_generate_auth_keypair(other_s, 32, other_p, 32), 0);
+  OssuaryConnection *c = ossuary_create_connection(OSSUARY_CONN_TYPE_CLIENT, cs);
+  OssuaryConnection *s = ossuary_create_connection(OSSUARY_CONN_TYPE_AUTHENTICATED_SERVER, NULL);
+  CHECK_EQ(ossuary_add_authorized_key(s, other_p), 0);
+  int r = handshake(c, s, 1);
+  CHECK(r < 0);
+  CHECK_EQ(ossuary_handshake_done(s), OSSUARY_ERR_UNAUTHORIZED_CLIENT);
+  ossuary_destroy_connection(&c);
+  ossuary_destroy_connection(&s);
+
+  /* An anonymous client at an authenticating server. */
+  c = ossuary_create_connection(OSSUARY_CONN_TYPE_CLIENT, NULL);
+  s = ossuary_create_connection(OSSUARY_CONN_TYPE_AUTHENTICATED_SERVER, NULL);
+  CHECK(handshake(c, s, 1) < 0);
+  /* The client finds out itself: the server asked for an identity. */
+  CHECK_EQ(ossuary_handshake_done(c), OSSUARY_ERR_UNAUTHORIZED_CLIENT);
+  ossuary_destroy_connection(&c);
+  ossuary_destroy_connection(&s);
+}
+
+static void test_tofu(void) {
+  /* Reject: the client fails with UNTRUSTED_SERVER, sticky. */
+  OssuaryConnection *c = ossuary_create_connection(OSSUARY_CONN_TYPE_CLIENT, NULL);
+  OssuaryConnection *s = ossuary_create_connection(OSSUARY_CONN_TYPE_UNAUTHENTICATED_SERVER, NULL);
+  CHECK_EQ(handshake(c, s, 0), OSSUARY_ERR_UNTRUSTED_SERVER);
+  CHECK_EQ(ossuary_handshake_done(c), OSSUARY_ERR_UNTRUSTED_SERVER);
+  CHECK(ossuary_handshake_done(s) < 0);
+  ossuary_destroy_connection(&c);
+  ossuary_destroy_connection(&s);
+
+  /* Accept with the typed function; the key is the server's. */
+  uint8_t ss[32], sp[32], remote[32], buf[BUF];
+  CHECK_EQ(ossuary_generate_auth_keypair(ss, 32, sp, 32), 0);
+  c = ossuary_create_connection(OSSUARY_CONN_TYPE_CLIENT, NULL);
+  s = ossuary_create_connection(OSSUARY_CONN_TYPE_UNAUTHENTICATED_SERVER, ss);
+  uint16_t n = sizeof buf;
+  CHECK(ossuary_send_handshake(c, buf, &n) > 0);
+  CHECK(ossuary_recv_handshake(s, buf, &n) > 0);
+  n = sizeof buf;
+  CHECK(ossuary_send_handshake(s, buf, &n) > 0);
+  CHECK(ossuary_recv_handshake(c, buf, &n) > 0);
+  CHECK_EQ(ossuary_handshake_done(c), OSSUARY_ERR_UNTRUSTED_SERVER);
+  CHECK_EQ(ossuary_conn_handshake_status(c), OSSUARY_ERR_UNTRUSTED_SERVER);
+  CHECK_EQ(ossuary_remote_public_key(c, remote, 32), 0);
+  CHECK(memcmp(remote, sp, 32) == 0);
+  CHECK_EQ(ossuary_conn_trust_server(c), 0);
+  CHECK_EQ(handshake(c, s, 1), 1);
+  ossuary_destroy_connection(&c);
+  ossuary_destroy_connection(&s);
+
+  /* A pinned server key that differs is refused without a pause. */
+  uint8_t os[32], op[32];
+  CHECK_EQ(ossuary_generate_auth_keypair(os, 32, op, 32), 0);
+  c = ossuary_create_connection(OSSUARY_CONN_TYPE_CLIENT, NULL);
+  s = ossuary_create_connection(OSSUARY_CONN_TYPE_UNAUTHENTICATED_SERVER, ss);
+  CHECK_EQ(ossuary_add_authorized_key(c, op), 0);
+  CHECK_EQ(handshake(c, s, 1), OSSUARY_ERR_SERVER_KEY_CHANGED);
+  ossuary_destroy_connection(&c);
+  ossuary_destroy_connection(&s);
+}
+
+/* Partial frames, WOULDBLOCK, tamper detection, large data, flush, the
+ * typed data functions, close. */
+static void test_records(void) {
+  OssuaryConnection *c = ossuary_create_connection(OSSUARY_CONN_TYPE_CLIENT, NULL);
+  OssuaryConnection *s = ossuary_create_connection(OSSUARY_CONN_TYPE_UNAUTHENTICATED_SERVER, NULL);
+  CHECK_EQ(handshake(c, s, 1), 1);
+  uint8_t wire[BUF], out[BUF];
+  uint16_t wire_len = sizeof wire, in_len, out_len;
+  uint8_t msg[100];
+  memset(msg, 'x', sizeof msg);
+  int32_t r = ossuary_send_data(c, msg, sizeof msg, wire, &wire_len);
+  CHECK_EQ(r, sizeof msg + 19);
+  CHECK_EQ(wire_len, sizeof msg + 19);
+
+  /* Byte by byte: WOULDBLOCK with the bytes consumed, then the data. */
+  uint16_t total_out = 0;
+  for (uint16_t i = 0; i < wire_len; i++) {
+    in_len = 1;
+    out_len = sizeof out;
+    r = ossuary_recv_data(s, wire + i, &in_len, out, &out_len);
+    CHECK_EQ(in_len, 1);
+    if (i + 1 < wire_len) {
+      CHECK_EQ(r, OSSUARY_ERR_WOULDBLOCK);
+      CHECK_EQ(out_len, 0);
+    } else {
+      CHECK_EQ(r, 1);
+      total_out = out_len;
+    }
+  }
+  CHECK_EQ(total_out, sizeof msg);
+  CHECK(memcmp(out, msg, sizeof msg) == 0);
+
+  /* Output larger than the buffer: WOULDBLOCK, then ossuary_flush. */
+  uint8_t big[1000];
+  memset(big, 'y', sizeof big);
+  uint8_t small[300];
+  uint16_t small_len = sizeof small;
+  CHECK_EQ(ossuary_send_data(s, big, sizeof big, small, &small_len), OSSUARY_ERR_WOULDBLOCK);
+  CHECK_EQ(small_len, sizeof small);
+  memcpy(wire, small, small_len);
+  size_t have = small_len;
+  for (;;) {
+    r = ossuary_flush(s, small, sizeof small);
+    if (r == OSSUARY_ERR_WOULDBLOCK) {
+      memcpy(wire + have, small, sizeof small);
+      have += sizeof small;
+      continue;
+    }
+    CHECK(r >= 0);
+    memcpy(wire + have, small, (size_t)r);
+    have += (size_t)r;
+    break;
+  }
+  CHECK_EQ(have, sizeof big + 19);
+  CHECK_EQ(ossuary_flush(s, small, sizeof small), 0);
+  /* Decrypt with a small output buffer: the rest waits inside. */
+  in_len = (uint16_t)have;
+  out_len = 600;
+  r = ossuary_recv_data(c, wire, &in_len, out, &out_len);
+  CHECK_EQ(in_len, have);
+  CHECK_EQ(out_len, 600);
+  in_len = 0;
+  out_len = sizeof out;
+  r = ossuary_recv_data(c, wire, &in_len, out + 600, &out_len);
+  CHECK_EQ(r, 0);
+  CHECK_EQ(out_len, 400);
+  CHECK(memcmp(out, big, sizeof big) == 0);
+
+  /* Typed functions: send, pending, take, recv (overlapping buffers). */
+  size_t n = 0, m = 0, pending = 0;
+  CHECK_EQ(ossuary_conn_send(c, (const uint8_t *)"typed", 5, &n), OSSUARY_ERR_OK);
+  CHECK_EQ(n, 5);
+  CHECK_EQ(ossuary_conn_pending_output(c, &pending), OSSUARY_ERR_OK);
+  CHECK_EQ(pending, 5 + 19);
+  CHECK_EQ(ossuary_conn_take_output(c, wire, sizeof wire, &n), OSSUARY_ERR_OK);
+  CHECK_EQ(n, 24);
+  CHECK_EQ(ossuary_conn_recv(s, wire, n, wire + 3, sizeof wire - 3, &n, &m), OSSUARY_ERR_OK);
+  CHECK_EQ(n, 24);
+  CHECK_EQ(m, 5);
+  CHECK(memcmp(wire + 3, "typed", 5) == 0);
+
+  /* A key update, then data under the new key. */
+  CHECK_EQ(ossuary_conn_update_keys(c), OSSUARY_ERR_OK);
+  CHECK_EQ(transfer(c, s, "after update", out, 0), 12);
+
+  /* Tamper detection: one flipped bit fails the record, and it sticks. */
+  wire_len = sizeof wire;
+  r = ossuary_send_data(c, msg, 10, wire, &wire_len);
+  CHECK_EQ(r, 29);
+  wire[10] ^= 0x01;
+  in_len = wire_len;
+  out_len = sizeof out;
+  CHECK_EQ(ossuary_recv_data(s, wire, &in_len, out, &out_len), OSSUARY_ERR_BAD_RECORD);
+  CHECK_EQ(ossuary_handshake_done(s), OSSUARY_ERR_BAD_RECORD);
+  in_len = 0;
+  CHECK_EQ(ossuary_recv_data(s, wire, &in_len, out, &out_len), OSSUARY_ERR_BAD_RECORD);
+  CHECK_EQ(ossuary_conn_end_of_input(s), OSSUARY_ERR_BAD_RECORD);
+  ossuary_destroy_connection(&c);
+  ossuary_destroy_connection(&s);
+}
+
+static void test_close(void) {
+  OssuaryConnection *c = ossuary_create_connection(OSSUARY_CONN_TYPE_CLIENT, NULL);
+  OssuaryConnection *s = ossuary_create_connection(OSSUARY_CONN_TYPE_UNAUTHENTICATED_SERVER, NULL);
+  CHECK_EQ(handshake(c, s, 1), 1);
+  uint8_t wire[BUF], out[BUF];
+  size_t n = 0, m = 0;
+  /* Truncation before the close is reported. */
+  OssuaryConnection *c2 = ossuary_create_connection(OSSUARY_CONN_TYPE_CLIENT, NULL);
+  CHECK_EQ(ossuary_conn_end_of_input(c2), OSSUARY_ERR_TRUNCATED);
+  ossuary_destroy_connection(&c2);
+
+  CHECK_EQ(ossuary_conn_close(c), OSSUARY_ERR_OK);
+  CHECK_EQ(ossuary_conn_close(c), OSSUARY_ERR_CLOSED);
+  CHECK_EQ(ossuary_conn_send(c, (const uint8_t *)"x", 1, &n), OSSUARY_ERR_CLOSED);
+  CHECK_EQ(ossuary_conn_take_output(c, wire, sizeof wire, &n), OSSUARY_ERR_OK);
+  CHECK(n > 0);
+  uint16_t in_len = (uint16_t)n, out_len = sizeof out;
+  CHECK_EQ(ossuary_recv_data(s, wire, &in_len, out, &out_len), OSSUARY_ERR_CLOSED);
+  CHECK_EQ(in_len, n);
+  CHECK_EQ(ossuary_conn_peer_closed(s), 1);
+  CHECK_EQ(ossuary_conn_end_of_input(s), OSSUARY_ERR_OK);
+  /* No more data after the close. */
+  CHECK_EQ(ossuary_conn_recv(s, wire, 0, out, sizeof out, &n, &m), OSSUARY_ERR_OK);
+  CHECK_EQ(m, 0);
+  ossuary_destroy_connection(&c);
+  ossuary_destroy_connection(&s);
+}
+
+int main(void) {
+  test_versions_and_strings();
+  test_bad_arguments();
+  test_keys();
+  test_modes();
+  test_unauthorized_client();
+  test_tofu();
+  test_records();
+  test_close();
+  printf("%d passed, %d failed\n", passed, failed);
+  return failed ? 1 : 0;
+}

@@ -1,0 +1,136 @@
+//! `OssuaryConnection`: the opaque handle C holds, a core [`Connection`] and
+//! what the original API's buffer-in, buffer-out calls need around it.
+
+use ossuary_core::{Config, Connection, Error, HandshakeStatus, Role, SecretKey};
+use safer_ffi::prelude::*;
+
+use crate::status::{OssuaryConnType, OssuaryErr};
+
+/// An Ossuary connection: one end of an encrypted channel over a byte stream
+/// the application moves itself. Create it with `ossuary_create_connection`,
+/// free it with `ossuary_destroy_connection`. Not thread-safe: one call at a
+/// time per connection (different connections are independent).
+#[derive_ReprC]
+#[repr(opaque)]
+pub struct OssuaryConnection {
+    conn: Connection,
+    /// Output taken out of `conn` so that the original `ossuary_send_data`
+    /// can take all its plaintext at once; it goes out before
+    /// `conn.pending_output()`.
+    spill: Vec<u8>,
+    /// Bytes of `spill` already handed out.
+    spill_sent: usize,
+    /// A copy of the input of a receive call whose buffers overlap.
+    pub(crate) scratch: Vec<u8>,
+    /// Whether `ossuary_handshake_done` has answered 1.
+    reported_done: bool,
+}
+
+impl OssuaryConnection {
+    /// A connection as the original API creates it: `key` is the identity (a
+    /// random one for a server without it; an anonymous client without
+    /// it), and a client pauses for the application's decision on an
+    /// unknown server (Trust-On-First-Use, as the original did).
+    pub(crate) fn create(kind: OssuaryConnType, key: Option<[u8; 32]>) -> Result<Self, Error> {
+        let role = match kind {
+            OssuaryConnType::Client => Role::Client,
+            OssuaryConnType::AuthenticatedServer => Role::AuthenticatingServer,
+            OssuaryConnType::UnauthenticatedServer => Role::OpenServer,
+        };
+        let config = Config {
+            trust_on_first_use: role == Role::Client,
+            ..Config::default()
+        };
+        let secret = match key {
+            Some(bytes) => Some(SecretKey::from_bytes(&bytes)),
+            None if role.is_server() => Some(ossuary_core::generate_keypair()?.0),
+            None => None,
+        };
+        let conn = match secret {
+            Some(secret) => Connection::with_identity(role, config, Box::new(secret))?,
+            None => Connection::client(config)?,
+        };
+        Ok(Self {
+            conn,
+            spill: Vec::new(),
+            spill_sent: 0,
+            scratch: Vec::new(),
+            reported_done: false,
+        })
+    }
+
+    /// The core connection.
+    pub(crate) fn conn(&mut self) -> &mut Connection {
+        &mut self.conn
+    }
+
+    /// Bytes waiting to be sent.
+    pub(crate) fn pending_len(&self) -> usize {
+        self.spill.len() - self.spill_sent + self.conn.pending_output().len()
+    }
+
+    /// Copies waiting output into `out`, in order; returns how many bytes.
+    pub(crate) fn take_output(&mut self, out: &mut [u8]) -> usize {
+        let spilled = self.spill.get(self.spill_sent..).unwrap_or_default();
+        let n = spilled.len().min(out.len());
+        let (head, rest) = out.split_at_mut(n);
+        head.copy_from_slice(spilled.get(..n).unwrap_or_default());
+        self.spill_sent += n;
+        if self.spill_sent < self.spill.len() {
+            return n;
+        }
+        self.spill.clear();
+        self.spill_sent = 0;
+        let pending = self.conn.pending_output();
+        let m = pending.len().min(rest.len());
+        if let (Some(dst), Some(src)) = (rest.get_mut(..m), pending.get(..m)) {
+            dst.copy_from_slice(src);
+        }
+        self.conn.advance_output(m);
+        n + m
+    }
+
+    /// Seals all of `plaintext` into records (the original `ossuary_send_data`
+    /// takes it all): output the connection will not queue yet moves to the
+    /// spill buffer. Returns the bytes taken: all of them, unless a record
+    /// failed after some were taken (that error is then returned by the
+    /// next call).
+    pub(crate) fn send_all(&mut self, plaintext: &[u8]) -> Result<usize, Error> {
+        let mut taken = 0;
+        while let Some(rest) = plaintext.get(taken..).filter(|r| !r.is_empty()) {
+            let n = match self.conn.send_data(rest) {
+                Ok(n) => n,
+                Err(e) if taken == 0 => return Err(e),
+                Err(_) => return Ok(taken),
+            };
+            if n == 0 {
+                let pending = self.conn.pending_output();
+                if pending.is_empty() {
+                    // The connection takes plaintext whenever its output is
+                    // empty; refuse rather than loop if that ever changes.
+                    return Err(Error::Poisoned);
+                }
+                let len = pending.len();
+                self.spill.extend_from_slice(pending);
+                self.conn.advance_output(len);
+            }
+            taken += n;
+        }
+        Ok(taken)
+    }
+
+    /// The original `ossuary_handshake_done`: 1 once the handshake is done
+    /// and its last message has been taken (so the usual loop "send while
+    /// not done" delivers it), 0 before, or a negative status.
+    pub(crate) fn handshake_done(&mut self) -> Result<i32, OssuaryErr> {
+        match self.conn.handshake_status()? {
+            HandshakeStatus::InProgress => Ok(0),
+            HandshakeStatus::UntrustedServer(_) => Err(OssuaryErr::UntrustedServer),
+            HandshakeStatus::Done if self.reported_done || self.pending_len() == 0 => {
+                self.reported_done = true;
+                Ok(1)
+            }
+            HandshakeStatus::Done => Ok(0),
+        }
+    }
+}

@@ -1,0 +1,114 @@
+//! Ossuary's C API: `libossuary.a`, `libossuary.so` and the generated
+//! `ossuary.h` (`cargo xtask headers`).
+//!
+//! - The original libossuary's functions keep their exact signatures and
+//!   semantics (`original`), so programs written against its header compile
+//!   and behave the same.
+//! - Beside them, better-typed functions in rustls-ffi's style (`typed`):
+//!   `size_t` lengths, outputs written only on success, a status code.
+//! - The boundary never aborts: every entry point catches panics and returns
+//!   `OSSUARY_ERR_PANIC` (or NULL); every pointer, length and enum value is
+//!   checked (`boundary`). This is the only crate of the workspace with
+//!   `unsafe` code (STYLE rule 4), confined to the modules that allow it,
+//!   each block with a `// SAFETY:` comment.
+#![warn(missing_docs)]
+#![allow(
+    // C names: `OSSUARY_ERR_OTHER`, ...
+    non_camel_case_types,
+    // The exports are used from C, not from Rust.
+    unreachable_pub,
+)]
+
+mod boundary;
+mod handle;
+mod original;
+mod status;
+mod typed;
+
+use safer_ffi::prelude::*;
+
+pub use handle::OssuaryConnection;
+pub use original::*;
+pub use status::{OssuaryConnType, OssuaryErr, ossuary_error_string};
+pub use typed::*;
+
+/// The major version of the library this header belongs to.
+#[ffi_export(untyped)]
+pub const OSSUARY_VERSION_MAJOR: u32 = parse_u32(env!("CARGO_PKG_VERSION_MAJOR"));
+
+/// The minor version of the library this header belongs to.
+#[ffi_export(untyped)]
+pub const OSSUARY_VERSION_MINOR: u32 = parse_u32(env!("CARGO_PKG_VERSION_MINOR"));
+
+/// The patch version of the library this header belongs to.
+#[ffi_export(untyped)]
+pub const OSSUARY_VERSION_PATCH: u32 = parse_u32(env!("CARGO_PKG_VERSION_PATCH"));
+
+/// The version of the library: a static, NUL-terminated string such as
+/// "0.1.0" (compare with the `OSSUARY_VERSION_*` macros of the header).
+#[ffi_export]
+pub fn ossuary_version() -> char_p::Ref<'static> {
+    boundary::catch(c!(""), || {
+        char_p::Ref::try_from(concat!(env!("CARGO_PKG_VERSION"), "\0")).unwrap_or(c!(""))
+    })
+}
+
+/// A decimal number from Cargo's version fields, at compile time.
+const fn parse_u32(s: &str) -> u32 {
+    let bytes = s.as_bytes();
+    let mut value: u32 = 0;
+    let mut i = 0;
+    while i < bytes.len() {
+        let digit = bytes[i];
+        assert!(digit.is_ascii_digit(), "version field is not a number");
+        value = value * 10 + (digit - b'0') as u32;
+        i += 1;
+    }
+    value
+}
+
+/// Writes the C header for these definitions to `path` (`cargo xtask
+/// headers` runs this through the `ossuary-ffi-headers` binary).
+///
+/// # Errors
+/// Any I/O error writing the file.
+#[cfg(feature = "headers")]
+pub fn generate_headers(path: &std::path::Path) -> std::io::Result<()> {
+    safer_ffi::headers::builder()
+        .with_guard("OSSUARY_H")
+        .with_banner(HEADER_BANNER)
+        .to_file(path)?
+        .generate()
+}
+
+/// The preamble of the generated header.
+#[cfg(feature = "headers")]
+const HEADER_BANNER: &str = "\
+/* ossuary.h: the C API of Ossuary (libossuary.a, libossuary.so).
+ *
+ * GENERATED FILE, DO NOT EDIT: written by `cargo xtask headers` from the
+ * Rust definitions in crates/ossuary-ffi; `cargo xtask headers --check`
+ * fails when this file differs from what they produce.
+ */
+";
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn version_agrees_with_cargo_toml() {
+        let manifest = include_str!("../../../Cargo.toml");
+        let line = manifest
+            .lines()
+            .skip_while(|l| l.trim() != "[workspace.package]")
+            .find(|l| l.trim_start().starts_with("version"))
+            .unwrap_or_default();
+        let version = line.split('"').nth(1).unwrap_or_default();
+        assert_eq!(ossuary_version().to_str(), version);
+        assert_eq!(
+            format!("{OSSUARY_VERSION_MAJOR}.{OSSUARY_VERSION_MINOR}.{OSSUARY_VERSION_PATCH}"),
+            version
+        );
+    }
+}
