@@ -387,7 +387,7 @@ ossuary_conn_pending_output (
 /** \brief
  *  Feeds records from `in_buf` (`in_len` bytes) and writes plaintext to
  *  `out_buf` (`out_len` bytes); sets `*consumed` and `*produced`. The
- *  buffers may overlap. Plaintext that did not fit waits inside; call again
+ *  buffers may overlap: then all the input is consumed. Plaintext that did not fit waits inside; call again
  *  while a call makes progress, read the transport when one makes none.
  *
  *  After the peer's clean close (`ossuary_conn_peer_closed`) no more
@@ -644,7 +644,9 @@ ossuary_handshake_done (
  *  Decrypts records from `in_buf` (`*in_buf_len` bytes) into `out_buf`
  *  (capacity `*out_buf_len`); sets `*in_buf_len` to the bytes consumed (drop
  *  them) and `*out_buf_len` to the plaintext bytes written. `in_buf` and
- *  `out_buf` may be the same buffer, or overlap. Plaintext that did not fit
+ *  `out_buf` may be the same buffer, or overlap: then all the input is
+ *  consumed, so the plaintext never lands on bytes still to be offered
+ *  again. Plaintext that did not fit
  *  waits inside: call again (with no new input) to get it.
  *
  *  Returns the bytes consumed (plaintext in `*out_buf_len`);

@@ -6,6 +6,8 @@
 
 use std::panic::{AssertUnwindSafe, catch_unwind};
 
+use ossuary_core::Progress;
+
 use crate::handle::OssuaryConnection;
 use crate::status::OssuaryErr;
 
@@ -129,24 +131,31 @@ pub(crate) fn overlap(a: *const u8, a_len: usize, b: *const u8, b_len: usize) ->
     a_len != 0 && b_len != 0 && a < b.saturating_add(b_len) && b < a.saturating_add(a_len)
 }
 
-/// Runs `body` on the input and output buffers of a receive call, which may
-/// be the same memory (the original libossuary's example decrypts in
-/// place). When they overlap, the input is copied into the connection's
-/// scratch buffer first, so Rust never holds a `&[u8]` and a `&mut [u8]`
-/// over the same bytes.
+/// A receive call: records from the `in_len` bytes at `input`, plaintext to
+/// the `out_len` bytes at `out`. The two may be the same memory or overlap
+/// (the original libossuary's example decrypts in place).
+///
+/// When they overlap, the input is copied into the connection's scratch
+/// buffer first, so Rust never holds a `&[u8]` and a `&mut [u8]` over the
+/// same bytes, and all of it is consumed (its plaintext staged in the
+/// connection): plaintext written to `out` could otherwise land on input
+/// bytes the caller is told were not consumed and must offer again.
+///
+/// # Errors
+/// A NULL buffer, or the connection's error when no progress was made (an
+/// error met after progress is returned by the next call, as in the core).
 ///
 /// # Safety
 /// `input` is valid for reads of `in_len` bytes, `out` for reads and writes
 /// of `out_len` bytes (either may be NULL: refused), nothing else accesses
 /// them during the call, and neither overlaps the connection itself.
-pub(crate) unsafe fn with_recv_buffers<T>(
+pub(crate) unsafe fn recv(
     conn: &mut OssuaryConnection,
     input: *const u8,
     in_len: usize,
     out: *mut u8,
     out_len: usize,
-    body: impl FnOnce(&mut OssuaryConnection, &[u8], &mut [u8]) -> T,
-) -> Result<T, Status> {
+) -> Result<Progress, Status> {
     if overlap(input, in_len, out, out_len) {
         let mut scratch = core::mem::take(&mut conn.scratch);
         scratch.clear();
@@ -157,23 +166,25 @@ pub(crate) unsafe fn with_recv_buffers<T>(
             let src = unsafe { bytes(input, in_len) }?;
             scratch.extend_from_slice(src);
         }
-        // SAFETY: by this function's contract `out` is NULL (refused) or
-        // readable and writable for `out_len` bytes; no other reference to
-        // those bytes is live (the input was copied into `scratch`).
-        let dst = unsafe { bytes_mut(out, out_len) }?;
-        let result = body(conn, &scratch, dst);
+        let staged = conn.stage_all(&scratch);
         // Keep the allocation for the next call, but not a large one forever.
         if scratch.capacity() <= 1 << 17 {
             conn.scratch = scratch;
         }
-        Ok(result)
+        let consumed = staged?;
+        // SAFETY: by this function's contract `out` is NULL (refused) or
+        // readable and writable for `out_len` bytes; no other reference to
+        // those bytes is live (the input was copied into `scratch`).
+        let dst = unsafe { bytes_mut(out, out_len) }?;
+        let produced = conn.take_staged(dst);
+        Ok(Progress { consumed, produced })
     } else {
         // SAFETY: by this function's contract; the two ranges do not
         // overlap, so the shared and the exclusive slice cover distinct bytes.
         let src = unsafe { bytes(input, in_len) }?;
         // SAFETY: as above.
         let dst = unsafe { bytes_mut(out, out_len) }?;
-        Ok(body(conn, src, dst))
+        Ok(conn.recv(src, dst)?)
     }
 }
 

@@ -1,7 +1,7 @@
 //! `OssuaryConnection`: the opaque handle C holds, a core [`Connection`] and
 //! what the original API's buffer-in, buffer-out calls need around it.
 
-use ossuary_core::{Config, Connection, Error, HandshakeStatus, Role, SecretKey};
+use ossuary_core::{Config, Connection, Error, HandshakeStatus, Progress, Role, SecretKey};
 use safer_ffi::prelude::*;
 
 use crate::status::{OssuaryConnType, OssuaryErr};
@@ -22,6 +22,10 @@ pub struct OssuaryConnection {
     spill_sent: usize,
     /// A copy of the input of a receive call whose buffers overlap.
     pub(crate) scratch: Vec<u8>,
+    /// Plaintext taken out of `conn` by such a call (all its input is
+    /// consumed) that did not fit its output yet; it comes out before
+    /// plaintext still inside `conn`.
+    staged: Vec<u8>,
     /// Whether `ossuary_handshake_done` has answered 1.
     reported_done: bool,
 }
@@ -55,6 +59,7 @@ impl OssuaryConnection {
             spill: Vec::new(),
             spill_sent: 0,
             scratch: Vec::new(),
+            staged: Vec::new(),
             reported_done: false,
         })
     }
@@ -88,6 +93,78 @@ impl OssuaryConnection {
         }
         self.conn.advance_output(m);
         n + m
+    }
+
+    /// Receives records from `input` into `out` (which do not overlap):
+    /// staged plaintext first, then the connection's. An error met after
+    /// progress is returned by the next call (the connection's errors are
+    /// sticky), as the core does.
+    pub(crate) fn recv(&mut self, input: &[u8], out: &mut [u8]) -> Result<Progress, Error> {
+        let n = self.take_staged(out);
+        if !self.staged.is_empty() {
+            return Ok(Progress {
+                consumed: 0,
+                produced: n,
+            });
+        }
+        let rest = out.get_mut(n..).unwrap_or_default();
+        match self.conn.recv_data(input, rest) {
+            Ok(p) => Ok(Progress {
+                consumed: p.consumed,
+                produced: n + p.produced,
+            }),
+            Err(_) if n > 0 => Ok(Progress {
+                consumed: 0,
+                produced: n,
+            }),
+            Err(e) => Err(e),
+        }
+    }
+
+    /// Consumes all of `input` (unless the connection fails or stops), its
+    /// plaintext and any still inside the connection moving to the staging
+    /// buffer. Returns the bytes consumed; an error only when nothing was
+    /// consumed and nothing is staged.
+    pub(crate) fn stage_all(&mut self, input: &[u8]) -> Result<usize, Error> {
+        let mut consumed = 0;
+        loop {
+            let rest = input.get(consumed..).unwrap_or_default();
+            let start = self.staged.len();
+            let room = rest.len().max(1 << 14);
+            self.staged.resize(start + room, 0);
+            let result = self
+                .conn
+                .recv_data(rest, self.staged.get_mut(start..).unwrap_or_default());
+            match result {
+                Ok(p) => {
+                    self.staged.truncate(start + p.produced);
+                    consumed += p.consumed;
+                    if p.consumed == 0 && p.produced == 0 {
+                        return Ok(consumed);
+                    }
+                }
+                Err(e) => {
+                    self.staged.truncate(start);
+                    if consumed == 0 && start == 0 {
+                        return Err(e);
+                    }
+                    return Ok(consumed);
+                }
+            }
+        }
+    }
+
+    /// Copies staged plaintext into `out`; returns how many bytes.
+    pub(crate) fn take_staged(&mut self, out: &mut [u8]) -> usize {
+        let n = self.staged.len().min(out.len());
+        if let (Some(dst), Some(src)) = (out.get_mut(..n), self.staged.get(..n)) {
+            dst.copy_from_slice(src);
+        }
+        self.staged.drain(..n);
+        if self.staged.is_empty() && self.staged.capacity() > 1 << 17 {
+            self.staged = Vec::new();
+        }
+        n
     }
 
     /// Seals all of `plaintext` into records (the original `ossuary_send_data`

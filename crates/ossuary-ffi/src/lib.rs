@@ -25,6 +25,9 @@ mod original;
 mod status;
 mod typed;
 
+#[cfg(test)]
+mod c_calls;
+
 use safer_ffi::prelude::*;
 
 pub use handle::OssuaryConnection;

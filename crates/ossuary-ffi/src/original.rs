@@ -430,7 +430,9 @@ pub unsafe fn ossuary_send_data(
 /// Decrypts records from `in_buf` (`*in_buf_len` bytes) into `out_buf`
 /// (capacity `*out_buf_len`); sets `*in_buf_len` to the bytes consumed (drop
 /// them) and `*out_buf_len` to the plaintext bytes written. `in_buf` and
-/// `out_buf` may be the same buffer, or overlap. Plaintext that did not fit
+/// `out_buf` may be the same buffer, or overlap: then all the input is
+/// consumed, so the plaintext never lands on bytes still to be offered
+/// again. Plaintext that did not fit
 /// waits inside: call again (with no new input) to get it.
 ///
 /// Returns the bytes consumed (plaintext in `*out_buf_len`);
@@ -467,17 +469,16 @@ pub unsafe fn ossuary_recv_data(
         };
         // SAFETY: the caller promises `in_buf` is readable for `*in_buf_len`
         // bytes and `out_buf` writable for `*out_buf_len`; they may overlap,
-        // which `with_recv_buffers` handles; neither overlaps the connection.
+        // which `recv` handles; neither overlaps the connection.
         let progress = unsafe {
-            boundary::with_recv_buffers(
+            boundary::recv(
                 handle,
                 in_buf.cast_const(),
                 usize::from(len),
                 out_buf,
                 usize::from(cap),
-                |h, input, out| h.conn().recv_data(input, out),
             )
-        }??;
+        }?;
         let consumed = u16::try_from(progress.consumed).unwrap_or(len);
         let produced = u16::try_from(progress.produced).unwrap_or(cap);
         // SAFETY: both checked non-NULL by `read`; the buffers' slices are gone.

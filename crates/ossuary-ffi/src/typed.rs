@@ -172,7 +172,7 @@ pub unsafe fn ossuary_conn_handshake_status(conn: *mut OssuaryConnection) -> i32
 
 /// Feeds records from `in_buf` (`in_len` bytes) and writes plaintext to
 /// `out_buf` (`out_len` bytes); sets `*consumed` and `*produced`. The
-/// buffers may overlap. Plaintext that did not fit waits inside; call again
+/// buffers may overlap: then all the input is consumed. Plaintext that did not fit waits inside; call again
 /// while a call makes progress, read the transport when one makes none.
 ///
 /// After the peer's clean close (`ossuary_conn_peer_closed`) no more
@@ -207,12 +207,8 @@ pub unsafe fn ossuary_conn_recv(
         boundary::check(produced)?;
         // SAFETY: the caller promises `in_buf` is readable for `in_len` bytes
         // and `out_buf` writable for `out_len`, neither overlapping the
-        // connection; their overlap is handled by `with_recv_buffers`.
-        let progress = unsafe {
-            boundary::with_recv_buffers(handle, in_buf, in_len, out_buf, out_len, |h, i, o| {
-                h.conn().recv_data(i, o)
-            })
-        }??;
+        // connection; their overlap is handled by `recv`.
+        let progress = unsafe { boundary::recv(handle, in_buf, in_len, out_buf, out_len) }?;
         // SAFETY: checked non-NULL above; the buffers' slices are gone.
         unsafe {
             boundary::write(consumed, progress.consumed);
