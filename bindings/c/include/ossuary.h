@@ -233,7 +233,8 @@ ossuary_error_t;
  *  An Ossuary connection: one end of an encrypted channel over a byte stream
  *  the application moves itself. Create it with `ossuary_create_connection`,
  *  free it with `ossuary_destroy_connection`. Not thread-safe: one call at a
- *  time per connection (different connections are independent).
+ *  time per connection, though it may move between threads from one call to
+ *  the next (different connections are independent).
  */
 typedef struct OssuaryConnection OssuaryConnection;
 

@@ -9,7 +9,8 @@ use crate::status::{OssuaryConnType, OssuaryErr};
 /// An Ossuary connection: one end of an encrypted channel over a byte stream
 /// the application moves itself. Create it with `ossuary_create_connection`,
 /// free it with `ossuary_destroy_connection`. Not thread-safe: one call at a
-/// time per connection (different connections are independent).
+/// time per connection, though it may move between threads from one call to
+/// the next (different connections are independent).
 #[derive_ReprC]
 #[repr(opaque)]
 pub struct OssuaryConnection {
@@ -211,3 +212,10 @@ impl OssuaryConnection {
         }
     }
 }
+
+// The documentation promises that a connection may move between threads
+// (one call at a time): that holds only while the handle is `Send`.
+const _: () = {
+    const fn assert_send<T: Send>() {}
+    assert_send::<OssuaryConnection>();
+};
