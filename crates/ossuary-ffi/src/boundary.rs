@@ -16,9 +16,16 @@ pub(crate) type Status = OssuaryErr;
 
 /// Runs `body`, turning a panic into `on_panic`: a library must not abort
 /// (or unwind into) its host (STYLE rule 5). No panic hook is installed;
-/// the default hook prints the message to stderr.
+/// the default hook prints the message to stderr. The panic's payload is
+/// leaked, not dropped: its `Drop` could panic again, outside any catch.
 pub(crate) fn catch<T>(on_panic: T, body: impl FnOnce() -> T) -> T {
-    catch_unwind(AssertUnwindSafe(body)).unwrap_or(on_panic)
+    match catch_unwind(AssertUnwindSafe(body)) {
+        Ok(value) => value,
+        Err(payload) => {
+            core::mem::forget(payload);
+            on_panic
+        }
+    }
 }
 
 /// [`catch`] for the functions that return a status code or a count.
@@ -200,6 +207,18 @@ mod tests {
         assert!(overlap(p, 8, p.wrapping_add(7), 8));
         assert!(!overlap(p, 8, p.wrapping_add(8), 8));
         assert!(!overlap(p, 0, p, 16));
+    }
+
+    #[test]
+    fn a_payload_that_panics_when_dropped_is_caught_too() {
+        struct Bomb;
+        impl Drop for Bomb {
+            fn drop(&mut self) {
+                panic!("payload drop");
+            }
+        }
+        let code = status(|| std::panic::panic_any(Bomb));
+        assert_eq!(code, OssuaryErr::Panic.code());
     }
 
     #[test]
