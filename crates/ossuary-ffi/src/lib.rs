@@ -32,7 +32,7 @@ use safer_ffi::prelude::*;
 
 pub use handle::OssuaryConnection;
 pub use original::*;
-pub use status::{OssuaryConnType, OssuaryErr, ossuary_error_string};
+pub use status::{OssuaryConnType, OssuaryErr};
 pub use typed::*;
 
 /// The major version of the library this header belongs to.
@@ -95,8 +95,31 @@ const HEADER_BANNER: &str = "\
  */
 ";
 
+/// Describes a status code: a static, NUL-terminated string that the caller
+/// must not free. Unknown codes get a generic description; never NULL.
+#[ffi_export]
+pub fn ossuary_error_string(code: i32) -> char_p::Ref<'static> {
+    boundary::catch(
+        c!("internal error"),
+        || match status::OssuaryErr::from_code(code) {
+            Some(status) => status.description(),
+            None if code >= 0 => c!("success (a count)"),
+            None => c!("unknown error code"),
+        },
+    )
+}
+
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn every_code_has_a_static_description() {
+        assert_eq!(
+            super::ossuary_error_string(-1000).to_str(),
+            "unknown error code"
+        );
+        assert!(!super::ossuary_error_string(-64).to_str().is_empty());
+    }
+
     use super::*;
 
     #[test]

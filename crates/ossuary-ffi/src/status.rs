@@ -272,17 +272,6 @@ impl From<Error> for OssuaryErr {
     }
 }
 
-/// Describes a status code: a static, NUL-terminated string that the caller
-/// must not free. Unknown codes get a generic description; never NULL.
-#[ffi_export]
-pub fn ossuary_error_string(code: i32) -> char_p::Ref<'static> {
-    crate::boundary::catch(c!("internal error"), || match OssuaryErr::from_code(code) {
-        Some(status) => status.description(),
-        None if code >= 0 => c!("success (a count)"),
-        None => c!("unknown error code"),
-    })
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -306,7 +295,6 @@ mod tests {
             assert_eq!(OssuaryErr::from_code(s.code()), Some(*s));
             assert!(!s.description().to_str().is_empty());
         }
-        assert_eq!(ossuary_error_string(-1000).to_str(), "unknown error code");
     }
 
     #[test]
