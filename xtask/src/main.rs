@@ -34,8 +34,10 @@ Commands:
                   write bindings/c/include/ossuary.h from crates/ossuary-ffi
                   (--check: fail if the committed header differs)
   tidy            check the dependency table (STYLE rule 1), that unsafe_code is used only
-                  in ossuary-ffi, `#![forbid(unsafe_code)]` in the other crate roots, and
-                  leftover dbg!/todo!/unimplemented! in crates/*/src
+                  in ossuary-ffi, `#![forbid(unsafe_code)]` in the other crate roots,
+                  leftover dbg!/todo!/unimplemented! in crates/*/src, no crate
+                  dev-depending on itself, and no two modules of a library crate
+                  importing each other
   help            print this message
 ";
 
