@@ -16,6 +16,18 @@ extern "C" {
 #include <stdint.h>
 
 /** \brief
+ *  Flag for `ossuary_conn_new_client`: when the server proves a key that
+ *  was not pinned with `ossuary_conn_add_authorized_key`, pause the
+ *  handshake (`OSSUARY_ERR_UNTRUSTED_SERVER` from
+ *  `ossuary_conn_handshake_status`) for the application to decide with
+ *  `ossuary_conn_trust_server` or `ossuary_conn_reject_server`
+ *  (Trust-On-First-Use). Without it such a server is refused. A server key
+ *  that differs from a pinned one is refused either way. Servers take no
+ *  flags yet.
+ */
+#define OSSUARY_FLAG_TRUST_ON_FIRST_USE 1
+
+/** \brief
  *  The major version of the library this header belongs to.
  */
 #define OSSUARY_VERSION_MAJOR 0
@@ -223,6 +235,25 @@ enum OssuaryErr {
      *  none of the codes above names).
      */
     OSSUARY_ERR_API_MISUSE = -90,
+    /** \brief
+     *  Key text (a public key, authorized-keys or known-hosts text, a key
+     *  file's contents, a host name) is not in the expected form.
+     */
+    OSSUARY_ERR_KEY_PARSE = -91,
+    /** \brief
+     *  A secret key file can be read, written or run by its group or by
+     *  others; it was not read (make it `chmod 600`).
+     */
+    OSSUARY_ERR_KEY_PERMISSIONS = -92,
+    /** \brief
+     *  A key file to be created already exists; nothing was written.
+     */
+    OSSUARY_ERR_KEY_EXISTS = -93,
+    /** \brief
+     *  Reading or writing a key file failed (missing, no permission to
+     *  open, disk full).
+     */
+    OSSUARY_ERR_KEY_IO = -94,
 }
 #ifndef DOXYGEN
 ; typedef int32_t
@@ -280,6 +311,30 @@ ossuary_add_authorized_keys (
     OssuaryConnection * conn,
     uint8_t * * key,
     uint8_t count);
+
+/** \brief
+ *  Adds the 32-byte Ed25519 public key at `key`: for an authenticating
+ *  server, a client it accepts; for a client, the server key it expects
+ *  (pinned: a server proving another key is refused with
+ *  `OSSUARY_ERR_SERVER_KEY_CHANGED`). Unlike the original
+ *  `ossuary_add_authorized_key`, this never accepts a server the handshake
+ *  is paused on: call `ossuary_conn_trust_server` for that.
+ *
+ *  Returns `OSSUARY_ERR_OK`, or `OSSUARY_ERR_NULL_ARGUMENT`,
+ *  `OSSUARY_ERR_INVALID_KEY`, `OSSUARY_ERR_NOT_AUTHENTICATING_SERVER` (an
+ *  unauthenticated server, which accepts any client).
+ *
+ *  # Safety
+ *  Each pointer argument is NULL (refused with an error code) or valid, for
+ *  the duration of the call, for the bytes described above. A connection
+ *  argument came from `ossuary_create_connection` or an
+ *  `ossuary_conn_new_*` function, is not destroyed, and no other call uses
+ *  it at the same time.
+ */
+int32_t
+ossuary_conn_add_authorized_key (
+    OssuaryConnection * conn,
+    uint8_t const * key);
 
 /** \brief
  *  Queues an authenticated close: the peer learns no more data comes.
@@ -351,6 +406,58 @@ ossuary_conn_local_public_key (
     OssuaryConnection * conn,
     uint8_t * key_buf,
     size_t len);
+
+/** \brief
+ *  Creates a client connection and stores it in `*out` (only on success).
+ *
+ *  `secret_key` is NULL (an anonymous client) or points to the client's
+ *  32-byte Ed25519 secret key (the RFC 8032 seed), which an authenticating
+ *  server checks; it is copied. `flags` is 0 or `OSSUARY_FLAG_TRUST_ON_FIRST_USE`:
+ *  without it the client refuses any server whose key was not pinned
+ *  beforehand with `ossuary_conn_add_authorized_key`.
+ *
+ *  Returns `OSSUARY_ERR_OK`, or `OSSUARY_ERR_NULL_ARGUMENT` (`out` NULL),
+ *  `OSSUARY_ERR_INVALID_ARGUMENT` (an unknown flag bit),
+ *  `OSSUARY_ERR_ENTROPY`. Free the connection with
+ *  `ossuary_destroy_connection`.
+ *
+ *  # Safety
+ *  Each pointer argument is NULL (refused with an error code, except as
+ *  allowed above) or valid, for the duration of the call, for the bytes
+ *  described above; `out` is writable.
+ */
+int32_t
+ossuary_conn_new_client (
+    uint8_t const * secret_key,
+    uint32_t flags,
+    OssuaryConnection * * out);
+
+/** \brief
+ *  Creates a server connection and stores it in `*out` (only on success).
+ *
+ *  `role` is `OSSUARY_CONN_TYPE_AUTHENTICATED_SERVER` (1: only clients
+ *  whose keys were added with `ossuary_conn_add_authorized_key`) or
+ *  `OSSUARY_CONN_TYPE_UNAUTHENTICATED_SERVER` (2: any client, anonymous
+ *  ones included). `secret_key` points to the server's 32-byte Ed25519
+ *  secret key (the RFC 8032 seed), required (a server's identity never
+ *  changes by accident); it is copied. `flags` must be 0.
+ *
+ *  Returns `OSSUARY_ERR_OK`, or `OSSUARY_ERR_NULL_ARGUMENT`,
+ *  `OSSUARY_ERR_INVALID_ARGUMENT` (another `role`, a flag bit),
+ *  `OSSUARY_ERR_ENTROPY`. Free the connection with
+ *  `ossuary_destroy_connection`.
+ *
+ *  # Safety
+ *  Each pointer argument is NULL (refused with an error code) or valid, for
+ *  the duration of the call, for the bytes described above; `out` is
+ *  writable.
+ */
+int32_t
+ossuary_conn_new_server (
+    int32_t role,
+    uint8_t const * secret_key,
+    uint32_t flags,
+    OssuaryConnection * * out);
 
 /** \brief
  *  Whether the peer closed the session cleanly (authenticated close): 1 or 0,
@@ -454,6 +561,24 @@ ossuary_conn_recv_handshake (
  */
 int32_t
 ossuary_conn_reject_server (
+    OssuaryConnection * conn);
+
+/** \brief
+ *  After an error, starts over with a new handshake on the same stream: at
+ *  once if the peer's RESET was seen, otherwise once it arrives. Take the
+ *  output afterwards. Allowed a few times per connection (3).
+ *
+ *  Returns `OSSUARY_ERR_OK`, or `OSSUARY_ERR_NULL_ARGUMENT`,
+ *  `OSSUARY_ERR_NOT_FAILED` (the connection has not failed),
+ *  `OSSUARY_ERR_RESET_LIMIT`, `OSSUARY_ERR_ENTROPY`.
+ *
+ *  # Safety
+ *  A connection argument is NULL (refused with an error code) or came from
+ *  `ossuary_create_connection` or an `ossuary_conn_new_*` function, is not
+ *  destroyed, and no other call uses it at the same time.
+ */
+int32_t
+ossuary_conn_reset (
     OssuaryConnection * conn);
 
 /** \brief

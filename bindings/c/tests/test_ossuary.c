@@ -476,6 +476,104 @@ static void test_close(void) {
   ossuary_destroy_connection(&s);
 }
 
+/* Moves waiting output from `a` to `b` with the better-typed API. */
+static void move_handshake(OssuaryConnection *a, OssuaryConnection *b) {
+  uint8_t buf[BUF];
+  size_t n = 0, off = 0;
+  if (ossuary_conn_take_output(a, buf, sizeof buf, &n) != OSSUARY_ERR_OK) return;
+  while (off < n) {
+    size_t k = 0;
+    if (ossuary_conn_recv_handshake(b, buf + off, n - off, &k) < 0 || k == 0) return;
+    off += k;
+  }
+}
+
+/* A handshake through the better-typed API: 1 when both are done, else the
+ * first status that is not "running" (a pause or an error). */
+static int32_t typed_handshake(OssuaryConnection *c, OssuaryConnection *s) {
+  for (int round = 0; round < 20; round++) {
+    int32_t cs = ossuary_conn_handshake_status(c);
+    int32_t ss = ossuary_conn_handshake_status(s);
+    if (cs < 0) return cs;
+    if (ss < 0) return ss;
+    if (cs == 1 && ss == 1) return 1;
+    move_handshake(c, s);
+    move_handshake(s, c);
+  }
+  return OSSUARY_ERR_OTHER;
+}
+
+static void test_strict_constructors(void) {
+  uint8_t ssec[32], spub[32], csec[32], cpub[32], local[32];
+  CHECK_EQ(ossuary_generate_auth_keypair(ssec, 32, spub, 32), 0);
+  CHECK_EQ(ossuary_generate_auth_keypair(csec, 32, cpub, 32), 0);
+  OssuaryConnection *c = NULL, *s = NULL;
+  /* Bad arguments: nothing is written to `out`. */
+  CHECK_EQ(ossuary_conn_new_client(NULL, 0, NULL), OSSUARY_ERR_NULL_ARGUMENT);
+  CHECK_EQ(ossuary_conn_new_client(NULL, 2, &c), OSSUARY_ERR_INVALID_ARGUMENT);
+  CHECK_EQ(ossuary_conn_new_client(csec, 0x80000000u, &c), OSSUARY_ERR_INVALID_ARGUMENT);
+  CHECK_EQ(ossuary_conn_new_server(1, ssec, 0, NULL), OSSUARY_ERR_NULL_ARGUMENT);
+  CHECK_EQ(ossuary_conn_new_server(1, NULL, 0, &s), OSSUARY_ERR_NULL_ARGUMENT);
+  CHECK_EQ(ossuary_conn_new_server(0, ssec, 0, &s), OSSUARY_ERR_INVALID_ARGUMENT);
+  CHECK_EQ(ossuary_conn_new_server(3, ssec, 0, &s), OSSUARY_ERR_INVALID_ARGUMENT);
+  CHECK_EQ(ossuary_conn_new_server(-1, ssec, 0, &s), OSSUARY_ERR_INVALID_ARGUMENT);
+  CHECK_EQ(ossuary_conn_new_server(1, ssec, OSSUARY_FLAG_TRUST_ON_FIRST_USE, &s),
+           OSSUARY_ERR_INVALID_ARGUMENT);
+  CHECK(c == NULL);
+  CHECK(s == NULL);
+  CHECK_EQ(ossuary_conn_add_authorized_key(NULL, cpub), OSSUARY_ERR_NULL_ARGUMENT);
+  CHECK_EQ(ossuary_conn_reset(NULL), OSSUARY_ERR_NULL_ARGUMENT);
+
+  /* Strict by default: an anonymous client refuses an unknown server. */
+  CHECK_EQ(ossuary_conn_new_client(NULL, 0, &c), OSSUARY_ERR_OK);
+  CHECK_EQ(ossuary_conn_new_server(2, ssec, 0, &s), OSSUARY_ERR_OK);
+  CHECK(c != NULL && s != NULL);
+  CHECK_EQ(ossuary_conn_local_public_key(c, local, 32), OSSUARY_ERR_NO_KEY);
+  CHECK_EQ(ossuary_conn_add_authorized_key(s, cpub), OSSUARY_ERR_NOT_AUTHENTICATING_SERVER);
+  CHECK_EQ(ossuary_conn_reset(c), OSSUARY_ERR_NOT_FAILED);
+  CHECK_EQ(typed_handshake(c, s), OSSUARY_ERR_UNTRUSTED_SERVER);
+  CHECK_EQ(ossuary_conn_handshake_status(c), OSSUARY_ERR_UNTRUSTED_SERVER);
+  /* After the failure, a re-handshake may start (once). */
+  CHECK_EQ(ossuary_conn_reset(c), OSSUARY_ERR_OK);
+  CHECK_EQ(ossuary_conn_reset(c), OSSUARY_ERR_NOT_FAILED);
+  ossuary_destroy_connection(&c);
+  ossuary_destroy_connection(&s);
+
+  /* TOFU on request: the handshake pauses for the decision. */
+  CHECK_EQ(ossuary_conn_new_client(NULL, OSSUARY_FLAG_TRUST_ON_FIRST_USE, &c), OSSUARY_ERR_OK);
+  CHECK_EQ(ossuary_conn_new_server(2, ssec, 0, &s), OSSUARY_ERR_OK);
+  CHECK_EQ(typed_handshake(c, s), OSSUARY_ERR_UNTRUSTED_SERVER);
+  CHECK_EQ(ossuary_conn_trust_server(c), OSSUARY_ERR_OK);
+  CHECK_EQ(typed_handshake(c, s), 1);
+  ossuary_destroy_connection(&c);
+  ossuary_destroy_connection(&s);
+
+  /* Pinned keys both ways: an identified client, an authenticating server. */
+  CHECK_EQ(ossuary_conn_new_client(csec, 0, &c), OSSUARY_ERR_OK);
+  CHECK_EQ(ossuary_conn_new_server(1, ssec, 0, &s), OSSUARY_ERR_OK);
+  CHECK_EQ(ossuary_conn_local_public_key(c, local, 32), OSSUARY_ERR_OK);
+  CHECK(memcmp(local, cpub, 32) == 0);
+  CHECK_EQ(ossuary_conn_local_public_key(s, local, 32), OSSUARY_ERR_OK);
+  CHECK(memcmp(local, spub, 32) == 0);
+  uint8_t bad[32];
+  memset(bad, 0xff, sizeof bad);
+  CHECK_EQ(ossuary_conn_add_authorized_key(c, NULL), OSSUARY_ERR_NULL_ARGUMENT);
+  CHECK_EQ(ossuary_conn_add_authorized_key(c, bad), OSSUARY_ERR_INVALID_KEY);
+  CHECK_EQ(ossuary_conn_add_authorized_key(c, spub), OSSUARY_ERR_OK);
+  CHECK_EQ(ossuary_conn_add_authorized_key(s, cpub), OSSUARY_ERR_OK);
+  CHECK_EQ(typed_handshake(c, s), 1);
+  ossuary_destroy_connection(&c);
+  ossuary_destroy_connection(&s);
+
+  /* A pinned key the server does not prove is refused. */
+  CHECK_EQ(ossuary_conn_new_client(NULL, OSSUARY_FLAG_TRUST_ON_FIRST_USE, &c), OSSUARY_ERR_OK);
+  CHECK_EQ(ossuary_conn_new_server(2, ssec, 0, &s), OSSUARY_ERR_OK);
+  CHECK_EQ(ossuary_conn_add_authorized_key(c, cpub), OSSUARY_ERR_OK);
+  CHECK_EQ(typed_handshake(c, s), OSSUARY_ERR_SERVER_KEY_CHANGED);
+  ossuary_destroy_connection(&c);
+  ossuary_destroy_connection(&s);
+}
+
 int main(void) {
   test_versions_and_strings();
   test_bad_arguments();
@@ -485,6 +583,7 @@ int main(void) {
   test_tofu();
   test_records();
   test_close();
+  test_strict_constructors();
   printf("%d passed, %d failed\n", passed, failed);
   return failed ? 1 : 0;
 }

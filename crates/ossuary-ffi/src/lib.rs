@@ -23,6 +23,7 @@ mod boundary;
 mod handle;
 mod original;
 mod status;
+mod strict;
 mod typed;
 
 #[cfg(test)]
@@ -33,6 +34,7 @@ use safer_ffi::prelude::*;
 pub use handle::OssuaryConnection;
 pub use original::*;
 pub use status::{OssuaryConnType, OssuaryErr};
+pub use strict::*;
 pub use typed::*;
 
 /// The major version of the library this header belongs to.
