@@ -28,6 +28,20 @@ extern "C" {
 #define OSSUARY_FLAG_TRUST_ON_FIRST_USE 1
 
 /** \brief
+ *  Length of a frame header (`type:u8 || length:u16`, big-endian): the
+ *  plaintext to seal in place starts this many bytes into the buffer, and a
+ *  frame is this many bytes plus the length in its header.
+ */
+#define OSSUARY_RECORD_HEADER_LEN 3
+
+/** \brief
+ *  The room `ossuary_conn_seal_in_place` needs beside the plaintext: a
+ *  buffer for `len` plaintext bytes holds `len + OSSUARY_SEAL_ROOM` (38):
+ *  the header, the tag, and a key-update frame when one is due.
+ */
+#define OSSUARY_SEAL_ROOM 38
+
+/** \brief
  *  The major version of the library this header belongs to.
  */
 #define OSSUARY_VERSION_MAJOR 0
@@ -261,6 +275,33 @@ enum OssuaryErr {
 ossuary_error_t;
 
 /** \brief
+ *  What `ossuary_conn_open_in_place` found in a frame.
+ */
+/** \remark Has the same ABI as `int32_t` **/
+#ifdef DOXYGEN
+typedef
+#endif
+enum OssuaryRecordKind {
+    /** \brief
+     *  Application data: the plaintext is at `frame + *plain_off`,
+     *  `*plain_len` bytes (possibly 0).
+     */
+    OSSUARY_RECORD_KIND_DATA = 0,
+    /** \brief
+     *  The peer switched to its next key; nothing for the application.
+     */
+    OSSUARY_RECORD_KIND_KEY_UPDATE = 1,
+    /** \brief
+     *  The peer closed the session cleanly: no more data will come.
+     */
+    OSSUARY_RECORD_KIND_CLOSE = 2,
+}
+#ifndef DOXYGEN
+; typedef int32_t
+#endif
+OssuaryRecordKind_t;
+
+/** \brief
  *  An Ossuary connection: one end of an encrypted channel over a byte stream
  *  the application moves itself. Create it with `ossuary_create_connection`,
  *  free it with `ossuary_destroy_connection`. Not thread-safe: one call at a
@@ -460,6 +501,37 @@ ossuary_conn_new_server (
     OssuaryConnection * * out);
 
 /** \brief
+ *  Opens one whole frame in place: `frame` holds exactly one frame,
+ *  `frame_len` bytes (`OSSUARY_RECORD_HEADER_LEN` plus the big-endian
+ *  length at `frame + 1`). Sets `*kind` to an `OssuaryRecordKind` value and,
+ *  for data, `*plain_off` and `*plain_len` to where the plaintext now is in
+ *  `frame` (both 0 for the other kinds). Nothing must be waiting inside the
+ *  connection (input taken by `ossuary_conn_recv` and not yet returned).
+ *
+ *  Returns `OSSUARY_ERR_OK`, or `OSSUARY_ERR_NULL_ARGUMENT`,
+ *  `OSSUARY_ERR_NOT_ONE_FRAME` (the buffer is not exactly one frame: nothing
+ *  changed), `OSSUARY_ERR_BUFFERED_DATA`, `OSSUARY_ERR_HANDSHAKE_NOT_DONE`,
+ *  `OSSUARY_ERR_BAD_RECORD`, `OSSUARY_ERR_PEER_RESET`, `OSSUARY_ERR_CLOSED`,
+ *  the connection's error.
+ *
+ *  # Safety
+ *  Each pointer argument is NULL (refused with an error code) or valid, for
+ *  the duration of the call, for the bytes described above (`frame` for
+ *  reads and writes of `frame_len` bytes); buffers do not overlap the
+ *  connection or each other. A connection argument came from
+ *  `ossuary_create_connection` or an `ossuary_conn_new_*` function, is not
+ *  destroyed, and no other call uses it at the same time.
+ */
+int32_t
+ossuary_conn_open_in_place (
+    OssuaryConnection * conn,
+    uint8_t * frame,
+    size_t frame_len,
+    size_t * plain_off,
+    size_t * plain_len,
+    int32_t * kind);
+
+/** \brief
  *  Whether the peer closed the session cleanly (authenticated close): 1 or 0,
  *  or `OSSUARY_ERR_NULL_ARGUMENT`.
  *
@@ -580,6 +652,36 @@ ossuary_conn_reject_server (
 int32_t
 ossuary_conn_reset (
     OssuaryConnection * conn);
+
+/** \brief
+ *  Seals `len` plaintext bytes, which the caller placed at
+ *  `buf + OSSUARY_RECORD_HEADER_LEN`, as one record in place: writes its
+ *  header before them and its tag after them, and sets `*frame_len` to the
+ *  bytes at `buf` to send: the record (`len + 19`), followed by a key-update
+ *  frame (19 more) when one is due. `buf_len` must be at least
+ *  `len + OSSUARY_SEAL_ROOM` (38), always. Nothing must be waiting to be
+ *  sent (`ossuary_conn_pending_output` 0).
+ *
+ *  Returns `OSSUARY_ERR_OK`, or `OSSUARY_ERR_NULL_ARGUMENT`,
+ *  `OSSUARY_ERR_BUFFER_TOO_SMALL` (also for `len` above the largest record,
+ *  65519), `OSSUARY_ERR_BUFFERED_DATA`, `OSSUARY_ERR_HANDSHAKE_NOT_DONE`,
+ *  `OSSUARY_ERR_CLOSED`, the connection's error.
+ *
+ *  # Safety
+ *  Each pointer argument is NULL (refused with an error code) or valid, for
+ *  the duration of the call, for the bytes described above (`buf` for
+ *  reads and writes of `buf_len` bytes); buffers do not overlap the
+ *  connection or each other. A connection argument came from
+ *  `ossuary_create_connection` or an `ossuary_conn_new_*` function, is not
+ *  destroyed, and no other call uses it at the same time.
+ */
+int32_t
+ossuary_conn_seal_in_place (
+    OssuaryConnection * conn,
+    uint8_t * buf,
+    size_t buf_len,
+    size_t len,
+    size_t * frame_len);
 
 /** \brief
  *  Encrypts plaintext from `buf` (`len` bytes) into records waiting for

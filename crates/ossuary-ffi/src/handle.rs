@@ -80,6 +80,12 @@ impl OssuaryConnection {
         Ok(())
     }
 
+    /// Whether output or plaintext waits in the handle itself (outside the
+    /// core connection), so that the in-place functions must not run.
+    pub(crate) fn has_buffered(&self) -> bool {
+        self.spill.len() > self.spill_sent || !self.staged.is_empty()
+    }
+
     /// The core connection.
     pub(crate) fn conn(&mut self) -> &mut Connection {
         &mut self.conn

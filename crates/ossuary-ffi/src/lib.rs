@@ -21,6 +21,7 @@
 
 mod boundary;
 mod handle;
+mod in_place;
 mod original;
 mod status;
 mod strict;
@@ -32,6 +33,7 @@ mod c_calls;
 use safer_ffi::prelude::*;
 
 pub use handle::OssuaryConnection;
+pub use in_place::*;
 pub use original::*;
 pub use status::{OssuaryConnType, OssuaryErr};
 pub use strict::*;
