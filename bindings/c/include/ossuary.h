@@ -275,6 +275,38 @@ enum OssuaryErr {
 ossuary_error_t;
 
 /** \brief
+ *  What `ossuary_known_hosts_lookup` says about a host and key (a
+ *  non-negative value; errors are negative `ossuary_error_t` codes).
+ */
+/** \remark Has the same ABI as `int32_t` **/
+#ifdef DOXYGEN
+typedef
+#endif
+enum OssuaryHostKey {
+    /** \brief
+     *  The key is on record for the host.
+     */
+    OSSUARY_HOST_KEY_KNOWN = 0,
+    /** \brief
+     *  Nothing is on record for the host: ask the user, or refuse.
+     */
+    OSSUARY_HOST_KEY_UNKNOWN = 1,
+    /** \brief
+     *  Other keys are on record for the host: refuse (a possible
+     *  impostor), unless the user knows the key was replaced.
+     */
+    OSSUARY_HOST_KEY_CHANGED = 2,
+    /** \brief
+     *  The key is marked `@revoked`: refuse.
+     */
+    OSSUARY_HOST_KEY_REVOKED = 3,
+}
+#ifndef DOXYGEN
+; typedef int32_t
+#endif
+OssuaryHostKey_t;
+
+/** \brief
  *  What `ossuary_conn_open_in_place` found in a frame.
  */
 /** \remark Has the same ABI as `int32_t` **/
@@ -352,6 +384,24 @@ ossuary_add_authorized_keys (
     OssuaryConnection * conn,
     uint8_t * * key,
     uint8_t count);
+
+/** \brief
+ *  Whether the 32-byte public key at `key` is in authorized-keys text
+ *  (`text_len` bytes at `text`, no NUL needed; one public key line per
+ *  line, `#` comments and blank lines allowed): 1 or 0.
+ *
+ *  Returns 1, 0, or `OSSUARY_ERR_NULL_ARGUMENT`, `OSSUARY_ERR_INVALID_KEY`,
+ *  `OSSUARY_ERR_KEY_PARSE`.
+ *
+ *  # Safety
+ *  Each pointer argument is NULL (refused with an error code) or valid, for
+ *  the duration of the call, for the bytes described above.
+ */
+int32_t
+ossuary_authorized_keys_contains (
+    char const * text,
+    size_t text_len,
+    uint8_t const * key);
 
 /** \brief
  *  Adds the 32-byte Ed25519 public key at `key`: for an authenticating
@@ -869,6 +919,116 @@ ossuary_handshake_done (
     OssuaryConnection * conn);
 
 /** \brief
+ *  Writes the fingerprint of the 32-byte public key at `key` to `out`
+ *  (`out_len` bytes) as NUL-terminated text, `SHA256:` and 43 characters of
+ *  base64 (50 bytes; 51 with the NUL), and sets `*written` to its length
+ *  without the NUL.
+ *
+ *  Returns `OSSUARY_ERR_OK`, or `OSSUARY_ERR_NULL_ARGUMENT`,
+ *  `OSSUARY_ERR_INVALID_KEY`, `OSSUARY_ERR_BUFFER_TOO_SMALL` (nothing
+ *  written).
+ *
+ *  # Safety
+ *  Each pointer argument is NULL (refused with an error code) or valid, for
+ *  the duration of the call, for the bytes described above; buffers do not
+ *  overlap.
+ */
+int32_t
+ossuary_key_fingerprint (
+    uint8_t const * key,
+    char * out,
+    size_t out_len,
+    size_t * written);
+
+/** \brief
+ *  Writes the 32-byte public key at `key` as a public key line,
+ *  `ossuary-ed25519 <base64>` (60 bytes; 61 with the NUL), NUL-terminated,
+ *  to `out` (`out_len` bytes), and sets `*written` to its length without
+ *  the NUL. The line is what a `.pub` file, an authorized-keys file and
+ *  (after the host) a known-hosts file hold.
+ *
+ *  Returns `OSSUARY_ERR_OK`, or `OSSUARY_ERR_NULL_ARGUMENT`,
+ *  `OSSUARY_ERR_INVALID_KEY`, `OSSUARY_ERR_BUFFER_TOO_SMALL` (nothing
+ *  written).
+ *
+ *  # Safety
+ *  Each pointer argument is NULL (refused with an error code) or valid, for
+ *  the duration of the call, for the bytes described above; buffers do not
+ *  overlap.
+ */
+int32_t
+ossuary_key_format_public (
+    uint8_t const * key,
+    char * out,
+    size_t out_len,
+    size_t * written);
+
+/** \brief
+ *  Writes a new key pair: the 32-byte secret key at `secret` to a new file
+ *  at `path` (mode 0600 on Unix), and its public key line to `path` with
+ *  `.pub` appended. Never overwrites: if either file exists nothing is
+ *  written. The copies of the secret made here are wiped.
+ *
+ *  Returns `OSSUARY_ERR_OK`, or `OSSUARY_ERR_NULL_ARGUMENT`,
+ *  `OSSUARY_ERR_INVALID_ARGUMENT` (a path that is not UTF-8),
+ *  `OSSUARY_ERR_KEY_EXISTS`, `OSSUARY_ERR_KEY_IO`.
+ *
+ *  # Safety
+ *  Each pointer argument is NULL (refused with an error code) or valid, for
+ *  the duration of the call: `path` NUL-terminated, `secret` readable for
+ *  32 bytes.
+ */
+int32_t
+ossuary_key_pair_write (
+    char const * path,
+    uint8_t const * secret);
+
+/** \brief
+ *  Parses one public key line (`ossuary-ed25519 <base64> [comment]`, a
+ *  line ending allowed) from the `text_len` bytes at `text` (no NUL needed)
+ *  and writes the 32-byte key to `key_out`.
+ *
+ *  Returns `OSSUARY_ERR_OK`, or `OSSUARY_ERR_NULL_ARGUMENT`,
+ *  `OSSUARY_ERR_KEY_PARSE` (nothing written).
+ *
+ *  # Safety
+ *  Each pointer argument is NULL (refused with an error code) or valid, for
+ *  the duration of the call, for the bytes described above (`key_out` for
+ *  writes of 32 bytes); buffers do not overlap.
+ */
+int32_t
+ossuary_key_parse_public (
+    char const * text,
+    size_t text_len,
+    uint8_t * key_out);
+
+/** \brief
+ *  Looks up `host` (a NUL-terminated host name, IPv4 or IPv6 address) at
+ *  `port` presenting the 32-byte public key at `key` in known-hosts text
+ *  (`text_len` bytes at `text`, no NUL needed; lines
+ *  `host:port[,host:port...] ossuary-ed25519 <base64> [comment]` and
+ *  `@revoked ossuary-ed25519 <base64>`).
+ *
+ *  Returns an `OssuaryHostKey` value (`OSSUARY_HOST_KEY_KNOWN`,
+ *  `_UNKNOWN`, `_CHANGED`, `_REVOKED`: 0 to 3), or
+ *  `OSSUARY_ERR_NULL_ARGUMENT`, `OSSUARY_ERR_INVALID_ARGUMENT` (port 0, a
+ *  host that is not UTF-8), `OSSUARY_ERR_INVALID_KEY`,
+ *  `OSSUARY_ERR_KEY_PARSE` (the text, or the host name).
+ *
+ *  # Safety
+ *  Each pointer argument is NULL (refused with an error code) or valid, for
+ *  the duration of the call, for the bytes described above; `host` is
+ *  NUL-terminated.
+ */
+int32_t
+ossuary_known_hosts_lookup (
+    char const * text,
+    size_t text_len,
+    char const * host,
+    uint16_t port,
+    uint8_t const * key);
+
+/** \brief
  *  Decrypts records from `in_buf` (`*in_buf_len` bytes) into `out_buf`
  *  (capacity `*out_buf_len`); sets `*in_buf_len` to the bytes consumed (drop
  *  them) and `*out_buf_len` to the plaintext bytes written. `in_buf` and
@@ -940,6 +1100,27 @@ ossuary_remote_public_key (
     OssuaryConnection * conn,
     uint8_t * key_buf,
     uint16_t key_buf_len);
+
+/** \brief
+ *  Reads the secret key file at `path` (NUL-terminated, UTF-8) and writes
+ *  the 32-byte secret key (the RFC 8032 seed) to `key_out`. On Unix a file
+ *  its group or others may access is refused unread. The copies made here
+ *  are wiped; wipe `key_out` when done with it.
+ *
+ *  Returns `OSSUARY_ERR_OK`, or `OSSUARY_ERR_NULL_ARGUMENT`,
+ *  `OSSUARY_ERR_INVALID_ARGUMENT` (a path that is not UTF-8),
+ *  `OSSUARY_ERR_KEY_IO`, `OSSUARY_ERR_KEY_PERMISSIONS`,
+ *  `OSSUARY_ERR_KEY_PARSE` (nothing written).
+ *
+ *  # Safety
+ *  Each pointer argument is NULL (refused with an error code) or valid, for
+ *  the duration of the call: `path` NUL-terminated, `key_out` writable for
+ *  32 bytes.
+ */
+int32_t
+ossuary_secret_key_read (
+    char const * path,
+    uint8_t * key_out);
 
 /** \brief
  *  Encrypts all `in_buf_len` bytes of `in_buf` and copies the records to

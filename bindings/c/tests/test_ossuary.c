@@ -4,10 +4,14 @@
  * destroy. Prints "N passed, M failed"; exits non-zero on any failure.
  * Run by `cargo xtask test` against libossuary.a and libossuary.so, under
  * -fsanitize=address,undefined and under valgrind. */
+/* mkdtemp, for the key file tests. */
+#define _POSIX_C_SOURCE 200809L
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 #include "ossuary.h"
 
@@ -667,6 +671,147 @@ static void test_in_place(void) {
   ossuary_destroy_connection(&s);
 }
 
+static void test_key_text(void) {
+  uint8_t sec[32], pub[32], other[32], revoked[32], got[32], bad[32];
+  CHECK_EQ(ossuary_generate_auth_keypair(sec, 32, pub, 32), 0);
+  CHECK_EQ(ossuary_generate_auth_keypair(sec, 32, other, 32), 0);
+  CHECK_EQ(ossuary_generate_auth_keypair(sec, 32, revoked, 32), 0);
+  memset(bad, 0xff, sizeof bad);
+  char fp[64], line[128], line2[128], list[512];
+  size_t n = 7, m = 7;
+
+  /* Fingerprints: "SHA256:" and 43 characters, NUL-terminated. */
+  CHECK_EQ(ossuary_key_fingerprint(NULL, fp, sizeof fp, &n), OSSUARY_ERR_NULL_ARGUMENT);
+  CHECK_EQ(ossuary_key_fingerprint(pub, NULL, sizeof fp, &n), OSSUARY_ERR_NULL_ARGUMENT);
+  CHECK_EQ(ossuary_key_fingerprint(pub, fp, sizeof fp, NULL), OSSUARY_ERR_NULL_ARGUMENT);
+  CHECK_EQ(ossuary_key_fingerprint(bad, fp, sizeof fp, &n), OSSUARY_ERR_INVALID_KEY);
+  CHECK_EQ(ossuary_key_fingerprint(pub, fp, 50, &n), OSSUARY_ERR_BUFFER_TOO_SMALL);
+  CHECK_EQ(n, 7);
+  CHECK_EQ(ossuary_key_fingerprint(pub, fp, 51, &n), OSSUARY_ERR_OK);
+  CHECK_EQ(n, 50);
+  CHECK_EQ(strlen(fp), 50);
+  CHECK(strncmp(fp, "SHA256:", 7) == 0);
+
+  /* Public key lines: format, then parse back. */
+  CHECK_EQ(ossuary_key_format_public(NULL, line, sizeof line, &n), OSSUARY_ERR_NULL_ARGUMENT);
+  CHECK_EQ(ossuary_key_format_public(pub, NULL, sizeof line, &n), OSSUARY_ERR_NULL_ARGUMENT);
+  CHECK_EQ(ossuary_key_format_public(pub, line, sizeof line, NULL), OSSUARY_ERR_NULL_ARGUMENT);
+  CHECK_EQ(ossuary_key_format_public(bad, line, sizeof line, &n), OSSUARY_ERR_INVALID_KEY);
+  CHECK_EQ(ossuary_key_format_public(pub, line, sizeof line, &n), OSSUARY_ERR_OK);
+  CHECK_EQ(n, 60);
+  CHECK_EQ(n, strlen(line));
+  CHECK(strncmp(line, "ossuary-ed25519 ", 16) == 0);
+  CHECK_EQ(ossuary_key_format_public(pub, line2, n, &m), OSSUARY_ERR_BUFFER_TOO_SMALL);
+  CHECK_EQ(m, 7);
+  memset(got, 0, sizeof got);
+  CHECK_EQ(ossuary_key_parse_public(NULL, n, got), OSSUARY_ERR_NULL_ARGUMENT);
+  CHECK_EQ(ossuary_key_parse_public(line, n, NULL), OSSUARY_ERR_NULL_ARGUMENT);
+  CHECK_EQ(ossuary_key_parse_public("garbage", 7, got), OSSUARY_ERR_KEY_PARSE);
+  CHECK_EQ(ossuary_key_parse_public(line, 0, got), OSSUARY_ERR_KEY_PARSE);
+  CHECK_EQ(ossuary_key_parse_public(line, n - 1, got), OSSUARY_ERR_KEY_PARSE);
+  CHECK_EQ(got[0] | got[31], 0);
+  CHECK_EQ(ossuary_key_parse_public(line, n, got), OSSUARY_ERR_OK);
+  CHECK(memcmp(got, pub, 32) == 0);
+
+  /* Authorized keys. */
+  snprintf(list, sizeof list, "# the team\n\n%s alice\n", line);
+  size_t len = strlen(list);
+  CHECK_EQ(ossuary_authorized_keys_contains(list, len, pub), 1);
+  CHECK_EQ(ossuary_authorized_keys_contains(list, len, other), 0);
+  CHECK_EQ(ossuary_authorized_keys_contains(list, 0, pub), 0);
+  CHECK_EQ(ossuary_authorized_keys_contains(NULL, len, pub), OSSUARY_ERR_NULL_ARGUMENT);
+  CHECK_EQ(ossuary_authorized_keys_contains(list, len, NULL), OSSUARY_ERR_NULL_ARGUMENT);
+  CHECK_EQ(ossuary_authorized_keys_contains(list, len, bad), OSSUARY_ERR_INVALID_KEY);
+  CHECK_EQ(ossuary_authorized_keys_contains("garbage\n", 8, pub), OSSUARY_ERR_KEY_PARSE);
+
+  /* Known hosts. */
+  CHECK_EQ(ossuary_key_format_public(revoked, line2, sizeof line2, &m), OSSUARY_ERR_OK);
+  snprintf(list, sizeof list, "example.com:4433,192.0.2.1:4433 %s\n@revoked %s\n", line, line2);
+  len = strlen(list);
+  CHECK_EQ(ossuary_known_hosts_lookup(list, len, "example.com", 4433, pub), OSSUARY_HOST_KEY_KNOWN);
+  CHECK_EQ(ossuary_known_hosts_lookup(list, len, "192.0.2.1", 4433, pub), OSSUARY_HOST_KEY_KNOWN);
+  CHECK_EQ(ossuary_known_hosts_lookup(list, len, "example.com", 4433, other), OSSUARY_HOST_KEY_CHANGED);
+  CHECK_EQ(ossuary_known_hosts_lookup(list, len, "example.org", 4433, other), OSSUARY_HOST_KEY_UNKNOWN);
+  CHECK_EQ(ossuary_known_hosts_lookup(list, len, "example.com", 4434, pub), OSSUARY_HOST_KEY_UNKNOWN);
+  CHECK_EQ(ossuary_known_hosts_lookup(list, len, "example.com", 4433, revoked), OSSUARY_HOST_KEY_REVOKED);
+  CHECK_EQ(ossuary_known_hosts_lookup(NULL, len, "example.com", 4433, pub), OSSUARY_ERR_NULL_ARGUMENT);
+  CHECK_EQ(ossuary_known_hosts_lookup(list, len, NULL, 4433, pub), OSSUARY_ERR_NULL_ARGUMENT);
+  CHECK_EQ(ossuary_known_hosts_lookup(list, len, "example.com", 4433, NULL), OSSUARY_ERR_NULL_ARGUMENT);
+  CHECK_EQ(ossuary_known_hosts_lookup(list, len, "example.com", 0, pub), OSSUARY_ERR_INVALID_ARGUMENT);
+  CHECK_EQ(ossuary_known_hosts_lookup(list, len, "\xff", 4433, pub), OSSUARY_ERR_INVALID_ARGUMENT);
+  CHECK_EQ(ossuary_known_hosts_lookup(list, len, "example.com", 4433, bad), OSSUARY_ERR_INVALID_KEY);
+  CHECK_EQ(ossuary_known_hosts_lookup(list, len, "bad host!", 4433, pub), OSSUARY_ERR_KEY_PARSE);
+  CHECK_EQ(ossuary_known_hosts_lookup("garbage\n", 8, "example.com", 4433, pub), OSSUARY_ERR_KEY_PARSE);
+
+  CHECK(strcmp(ossuary_error_string(OSSUARY_ERR_KEY_PARSE), "unknown error code") != 0);
+  CHECK(strcmp(ossuary_error_string(OSSUARY_ERR_KEY_PERMISSIONS), "unknown error code") != 0);
+  CHECK(strcmp(ossuary_error_string(OSSUARY_ERR_KEY_EXISTS), "unknown error code") != 0);
+  CHECK(strcmp(ossuary_error_string(OSSUARY_ERR_KEY_IO), "unknown error code") != 0);
+}
+
+static void test_key_files(void) {
+  uint8_t sec[32], pub[32], got[32];
+  CHECK_EQ(ossuary_generate_auth_keypair(sec, 32, pub, 32), 0);
+  char dir[] = "/tmp/ossuary-c-test-XXXXXX";
+  if (!mkdtemp(dir)) {
+    CHECK(0);
+    return;
+  }
+  char path[128], pub_path[128], missing[128], garbage[128], nodir[128];
+  snprintf(path, sizeof path, "%s/id", dir);
+  snprintf(pub_path, sizeof pub_path, "%s/id.pub", dir);
+  snprintf(missing, sizeof missing, "%s/missing", dir);
+  snprintf(garbage, sizeof garbage, "%s/garbage", dir);
+  snprintf(nodir, sizeof nodir, "%s/no/such/dir", dir);
+
+  CHECK_EQ(ossuary_key_pair_write(NULL, sec), OSSUARY_ERR_NULL_ARGUMENT);
+  CHECK_EQ(ossuary_key_pair_write(path, NULL), OSSUARY_ERR_NULL_ARGUMENT);
+  CHECK_EQ(ossuary_key_pair_write("\xff", sec), OSSUARY_ERR_INVALID_ARGUMENT);
+  CHECK_EQ(ossuary_key_pair_write(nodir, sec), OSSUARY_ERR_KEY_IO);
+  CHECK_EQ(ossuary_key_pair_write(path, sec), OSSUARY_ERR_OK);
+  CHECK_EQ(ossuary_key_pair_write(path, sec), OSSUARY_ERR_KEY_EXISTS);
+
+  memset(got, 0, sizeof got);
+  CHECK_EQ(ossuary_secret_key_read(NULL, got), OSSUARY_ERR_NULL_ARGUMENT);
+  CHECK_EQ(ossuary_secret_key_read(path, NULL), OSSUARY_ERR_NULL_ARGUMENT);
+  CHECK_EQ(ossuary_secret_key_read("\xff", got), OSSUARY_ERR_INVALID_ARGUMENT);
+  CHECK_EQ(ossuary_secret_key_read(missing, got), OSSUARY_ERR_KEY_IO);
+  CHECK_EQ(ossuary_secret_key_read(path, got), OSSUARY_ERR_OK);
+  CHECK(memcmp(got, sec, 32) == 0);
+
+  /* The .pub file holds the public key line. */
+  char text[256];
+  FILE *f = fopen(pub_path, "r");
+  CHECK(f != NULL);
+  if (f) {
+    size_t len = fread(text, 1, sizeof text, f);
+    fclose(f);
+    CHECK_EQ(ossuary_key_parse_public(text, len, got), OSSUARY_ERR_OK);
+    CHECK(memcmp(got, pub, 32) == 0);
+  }
+
+  /* Loose permissions are refused; nothing is written. */
+  memset(got, 0, sizeof got);
+  CHECK_EQ(chmod(path, 0644), 0);
+  CHECK_EQ(ossuary_secret_key_read(path, got), OSSUARY_ERR_KEY_PERMISSIONS);
+  CHECK_EQ(got[0] | got[31], 0);
+
+  /* Not a key. */
+  f = fopen(garbage, "w");
+  CHECK(f != NULL);
+  if (f) {
+    fputs("not a key\n", f);
+    fclose(f);
+  }
+  CHECK_EQ(chmod(garbage, 0600), 0);
+  CHECK_EQ(ossuary_secret_key_read(garbage, got), OSSUARY_ERR_KEY_PARSE);
+
+  unlink(path);
+  unlink(pub_path);
+  unlink(garbage);
+  CHECK_EQ(rmdir(dir), 0);
+}
+
 int main(void) {
   test_versions_and_strings();
   test_bad_arguments();
@@ -678,6 +823,8 @@ int main(void) {
   test_close();
   test_strict_constructors();
   test_in_place();
+  test_key_text();
+  test_key_files();
   printf("%d passed, %d failed\n", passed, failed);
   return failed ? 1 : 0;
 }

@@ -22,6 +22,7 @@
 mod boundary;
 mod handle;
 mod in_place;
+mod keys;
 mod original;
 mod status;
 mod strict;
@@ -34,6 +35,7 @@ use safer_ffi::prelude::*;
 
 pub use handle::OssuaryConnection;
 pub use in_place::*;
+pub use keys::*;
 pub use original::*;
 pub use status::{OssuaryConnType, OssuaryErr};
 pub use strict::*;
