@@ -16,6 +16,32 @@ extern "C" {
 #include <stdint.h>
 
 /** \brief
+ *  Flag for `ossuary_conn_new_client`: when the server proves a key that
+ *  was not pinned with `ossuary_conn_add_authorized_key`, pause the
+ *  handshake (`OSSUARY_ERR_UNTRUSTED_SERVER` from
+ *  `ossuary_conn_handshake_status`) for the application to decide with
+ *  `ossuary_conn_trust_server` or `ossuary_conn_reject_server`
+ *  (Trust-On-First-Use). Without it such a server is refused. A server key
+ *  that differs from a pinned one is refused either way. Servers take no
+ *  flags yet.
+ */
+#define OSSUARY_FLAG_TRUST_ON_FIRST_USE 1
+
+/** \brief
+ *  Length of a frame header (`type:u8 || length:u16`, big-endian): the
+ *  plaintext to seal in place starts this many bytes into the buffer, and a
+ *  frame is this many bytes plus the length in its header.
+ */
+#define OSSUARY_RECORD_HEADER_LEN 3
+
+/** \brief
+ *  The room `ossuary_conn_seal_in_place` needs beside the plaintext: a
+ *  buffer for `len` plaintext bytes holds `len + OSSUARY_SEAL_ROOM` (38):
+ *  the header, the tag, and a key-update frame when one is due.
+ */
+#define OSSUARY_SEAL_ROOM 38
+
+/** \brief
  *  The major version of the library this header belongs to.
  */
 #define OSSUARY_VERSION_MAJOR 0
@@ -223,11 +249,89 @@ enum OssuaryErr {
      *  none of the codes above names).
      */
     OSSUARY_ERR_API_MISUSE = -90,
+    /** \brief
+     *  Key text (a public key, authorized-keys or known-hosts text, a key
+     *  file's contents, a host name) is not in the expected form.
+     */
+    OSSUARY_ERR_KEY_PARSE = -91,
+    /** \brief
+     *  A secret key file can be read, written or run by its group or by
+     *  others; it was not read (make it `chmod 600`).
+     */
+    OSSUARY_ERR_KEY_PERMISSIONS = -92,
+    /** \brief
+     *  A key file to be created already exists; nothing was written.
+     */
+    OSSUARY_ERR_KEY_EXISTS = -93,
+    /** \brief
+     *  Reading or writing a key file failed (missing, no permission to
+     *  open, disk full).
+     */
+    OSSUARY_ERR_KEY_IO = -94,
 }
 #ifndef DOXYGEN
 ; typedef int32_t
 #endif
 ossuary_error_t;
+
+/** \brief
+ *  What `ossuary_known_hosts_lookup` says about a host and key (a
+ *  non-negative value; errors are negative `ossuary_error_t` codes).
+ */
+/** \remark Has the same ABI as `int32_t` **/
+#ifdef DOXYGEN
+typedef
+#endif
+enum OssuaryHostKey {
+    /** \brief
+     *  The key is on record for the host.
+     */
+    OSSUARY_HOST_KEY_KNOWN = 0,
+    /** \brief
+     *  Nothing is on record for the host: ask the user, or refuse.
+     */
+    OSSUARY_HOST_KEY_UNKNOWN = 1,
+    /** \brief
+     *  Other keys are on record for the host: refuse (a possible
+     *  impostor), unless the user knows the key was replaced.
+     */
+    OSSUARY_HOST_KEY_CHANGED = 2,
+    /** \brief
+     *  The key is marked `@revoked`: refuse.
+     */
+    OSSUARY_HOST_KEY_REVOKED = 3,
+}
+#ifndef DOXYGEN
+; typedef int32_t
+#endif
+OssuaryHostKey_t;
+
+/** \brief
+ *  What `ossuary_conn_open_in_place` found in a frame.
+ */
+/** \remark Has the same ABI as `int32_t` **/
+#ifdef DOXYGEN
+typedef
+#endif
+enum OssuaryRecordKind {
+    /** \brief
+     *  Application data: the plaintext is at `frame + *plain_off`,
+     *  `*plain_len` bytes (possibly 0).
+     */
+    OSSUARY_RECORD_KIND_DATA = 0,
+    /** \brief
+     *  The peer switched to its next key; nothing for the application.
+     */
+    OSSUARY_RECORD_KIND_KEY_UPDATE = 1,
+    /** \brief
+     *  The peer closed the session cleanly: no more data will come.
+     */
+    OSSUARY_RECORD_KIND_CLOSE = 2,
+}
+#ifndef DOXYGEN
+; typedef int32_t
+#endif
+OssuaryRecordKind_t;
 
 /** \brief
  *  An Ossuary connection: one end of an encrypted channel over a byte stream
@@ -280,6 +384,48 @@ ossuary_add_authorized_keys (
     OssuaryConnection * conn,
     uint8_t * * key,
     uint8_t count);
+
+/** \brief
+ *  Whether the 32-byte public key at `key` is in authorized-keys text
+ *  (`text_len` bytes at `text`, no NUL needed; one public key line per
+ *  line, `#` comments and blank lines allowed): 1 or 0.
+ *
+ *  Returns 1, 0, or `OSSUARY_ERR_NULL_ARGUMENT`, `OSSUARY_ERR_INVALID_KEY`,
+ *  `OSSUARY_ERR_KEY_PARSE`.
+ *
+ *  # Safety
+ *  Each pointer argument is NULL (refused with an error code) or valid, for
+ *  the duration of the call, for the bytes described above.
+ */
+int32_t
+ossuary_authorized_keys_contains (
+    char const * text,
+    size_t text_len,
+    uint8_t const * key);
+
+/** \brief
+ *  Adds the 32-byte Ed25519 public key at `key`: for an authenticating
+ *  server, a client it accepts; for a client, the server key it expects
+ *  (pinned: a server proving another key is refused with
+ *  `OSSUARY_ERR_SERVER_KEY_CHANGED`). Unlike the original
+ *  `ossuary_add_authorized_key`, this never accepts a server the handshake
+ *  is paused on: call `ossuary_conn_trust_server` for that.
+ *
+ *  Returns `OSSUARY_ERR_OK`, or `OSSUARY_ERR_NULL_ARGUMENT`,
+ *  `OSSUARY_ERR_INVALID_KEY`, `OSSUARY_ERR_NOT_AUTHENTICATING_SERVER` (an
+ *  unauthenticated server, which accepts any client).
+ *
+ *  # Safety
+ *  Each pointer argument is NULL (refused with an error code) or valid, for
+ *  the duration of the call, for the bytes described above. A connection
+ *  argument came from `ossuary_create_connection` or an
+ *  `ossuary_conn_new_*` function, is not destroyed, and no other call uses
+ *  it at the same time.
+ */
+int32_t
+ossuary_conn_add_authorized_key (
+    OssuaryConnection * conn,
+    uint8_t const * key);
 
 /** \brief
  *  Queues an authenticated close: the peer learns no more data comes.
@@ -351,6 +497,89 @@ ossuary_conn_local_public_key (
     OssuaryConnection * conn,
     uint8_t * key_buf,
     size_t len);
+
+/** \brief
+ *  Creates a client connection and stores it in `*out` (only on success).
+ *
+ *  `secret_key` is NULL (an anonymous client) or points to the client's
+ *  32-byte Ed25519 secret key (the RFC 8032 seed), which an authenticating
+ *  server checks; it is copied. `flags` is 0 or `OSSUARY_FLAG_TRUST_ON_FIRST_USE`:
+ *  without it the client refuses any server whose key was not pinned
+ *  beforehand with `ossuary_conn_add_authorized_key`.
+ *
+ *  Returns `OSSUARY_ERR_OK`, or `OSSUARY_ERR_NULL_ARGUMENT` (`out` NULL),
+ *  `OSSUARY_ERR_INVALID_ARGUMENT` (an unknown flag bit),
+ *  `OSSUARY_ERR_ENTROPY`. Free the connection with
+ *  `ossuary_destroy_connection`.
+ *
+ *  # Safety
+ *  Each pointer argument is NULL (refused with an error code, except as
+ *  allowed above) or valid, for the duration of the call, for the bytes
+ *  described above; `out` is writable.
+ */
+int32_t
+ossuary_conn_new_client (
+    uint8_t const * secret_key,
+    uint32_t flags,
+    OssuaryConnection * * out);
+
+/** \brief
+ *  Creates a server connection and stores it in `*out` (only on success).
+ *
+ *  `role` is `OSSUARY_CONN_TYPE_AUTHENTICATED_SERVER` (1: only clients
+ *  whose keys were added with `ossuary_conn_add_authorized_key`) or
+ *  `OSSUARY_CONN_TYPE_UNAUTHENTICATED_SERVER` (2: any client, anonymous
+ *  ones included). `secret_key` points to the server's 32-byte Ed25519
+ *  secret key (the RFC 8032 seed), required (a server's identity never
+ *  changes by accident); it is copied. `flags` must be 0.
+ *
+ *  Returns `OSSUARY_ERR_OK`, or `OSSUARY_ERR_NULL_ARGUMENT`,
+ *  `OSSUARY_ERR_INVALID_ARGUMENT` (another `role`, a flag bit),
+ *  `OSSUARY_ERR_ENTROPY`. Free the connection with
+ *  `ossuary_destroy_connection`.
+ *
+ *  # Safety
+ *  Each pointer argument is NULL (refused with an error code) or valid, for
+ *  the duration of the call, for the bytes described above; `out` is
+ *  writable.
+ */
+int32_t
+ossuary_conn_new_server (
+    int32_t role,
+    uint8_t const * secret_key,
+    uint32_t flags,
+    OssuaryConnection * * out);
+
+/** \brief
+ *  Opens one whole frame in place: `frame` holds exactly one frame,
+ *  `frame_len` bytes (`OSSUARY_RECORD_HEADER_LEN` plus the big-endian
+ *  length at `frame + 1`). Sets `*kind` to an `OssuaryRecordKind` value and,
+ *  for data, `*plain_off` and `*plain_len` to where the plaintext now is in
+ *  `frame` (both 0 for the other kinds). Nothing must be waiting inside the
+ *  connection (input taken by `ossuary_conn_recv` and not yet returned).
+ *
+ *  Returns `OSSUARY_ERR_OK`, or `OSSUARY_ERR_NULL_ARGUMENT`,
+ *  `OSSUARY_ERR_NOT_ONE_FRAME` (the buffer is not exactly one frame: nothing
+ *  changed), `OSSUARY_ERR_BUFFERED_DATA`, `OSSUARY_ERR_HANDSHAKE_NOT_DONE`,
+ *  `OSSUARY_ERR_BAD_RECORD`, `OSSUARY_ERR_PEER_RESET`, `OSSUARY_ERR_CLOSED`,
+ *  the connection's error.
+ *
+ *  # Safety
+ *  Each pointer argument is NULL (refused with an error code) or valid, for
+ *  the duration of the call, for the bytes described above (`frame` for
+ *  reads and writes of `frame_len` bytes); buffers do not overlap the
+ *  connection or each other. A connection argument came from
+ *  `ossuary_create_connection` or an `ossuary_conn_new_*` function, is not
+ *  destroyed, and no other call uses it at the same time.
+ */
+int32_t
+ossuary_conn_open_in_place (
+    OssuaryConnection * conn,
+    uint8_t * frame,
+    size_t frame_len,
+    size_t * plain_off,
+    size_t * plain_len,
+    int32_t * kind);
 
 /** \brief
  *  Whether the peer closed the session cleanly (authenticated close): 1 or 0,
@@ -455,6 +684,54 @@ ossuary_conn_recv_handshake (
 int32_t
 ossuary_conn_reject_server (
     OssuaryConnection * conn);
+
+/** \brief
+ *  After an error, starts over with a new handshake on the same stream: at
+ *  once if the peer's RESET was seen, otherwise once it arrives. Take the
+ *  output afterwards. Allowed a few times per connection (3).
+ *
+ *  Returns `OSSUARY_ERR_OK`, or `OSSUARY_ERR_NULL_ARGUMENT`,
+ *  `OSSUARY_ERR_NOT_FAILED` (the connection has not failed),
+ *  `OSSUARY_ERR_RESET_LIMIT`, `OSSUARY_ERR_ENTROPY`.
+ *
+ *  # Safety
+ *  A connection argument is NULL (refused with an error code) or came from
+ *  `ossuary_create_connection` or an `ossuary_conn_new_*` function, is not
+ *  destroyed, and no other call uses it at the same time.
+ */
+int32_t
+ossuary_conn_reset (
+    OssuaryConnection * conn);
+
+/** \brief
+ *  Seals `len` plaintext bytes, which the caller placed at
+ *  `buf + OSSUARY_RECORD_HEADER_LEN`, as one record in place: writes its
+ *  header before them and its tag after them, and sets `*frame_len` to the
+ *  bytes at `buf` to send: the record (`len + 19`), followed by a key-update
+ *  frame (19 more) when one is due. `buf_len` must be at least
+ *  `len + OSSUARY_SEAL_ROOM` (38), always. Nothing must be waiting to be
+ *  sent (`ossuary_conn_pending_output` 0).
+ *
+ *  Returns `OSSUARY_ERR_OK`, or `OSSUARY_ERR_NULL_ARGUMENT`,
+ *  `OSSUARY_ERR_BUFFER_TOO_SMALL` (also for `len` above the largest record,
+ *  65519), `OSSUARY_ERR_BUFFERED_DATA`, `OSSUARY_ERR_HANDSHAKE_NOT_DONE`,
+ *  `OSSUARY_ERR_CLOSED`, the connection's error.
+ *
+ *  # Safety
+ *  Each pointer argument is NULL (refused with an error code) or valid, for
+ *  the duration of the call, for the bytes described above (`buf` for
+ *  reads and writes of `buf_len` bytes); buffers do not overlap the
+ *  connection or each other. A connection argument came from
+ *  `ossuary_create_connection` or an `ossuary_conn_new_*` function, is not
+ *  destroyed, and no other call uses it at the same time.
+ */
+int32_t
+ossuary_conn_seal_in_place (
+    OssuaryConnection * conn,
+    uint8_t * buf,
+    size_t buf_len,
+    size_t len,
+    size_t * frame_len);
 
 /** \brief
  *  Encrypts plaintext from `buf` (`len` bytes) into records waiting for
@@ -642,6 +919,116 @@ ossuary_handshake_done (
     OssuaryConnection * conn);
 
 /** \brief
+ *  Writes the fingerprint of the 32-byte public key at `key` to `out`
+ *  (`out_len` bytes) as NUL-terminated text, `SHA256:` and 43 characters of
+ *  base64 (50 bytes; 51 with the NUL), and sets `*written` to its length
+ *  without the NUL.
+ *
+ *  Returns `OSSUARY_ERR_OK`, or `OSSUARY_ERR_NULL_ARGUMENT`,
+ *  `OSSUARY_ERR_INVALID_KEY`, `OSSUARY_ERR_BUFFER_TOO_SMALL` (nothing
+ *  written).
+ *
+ *  # Safety
+ *  Each pointer argument is NULL (refused with an error code) or valid, for
+ *  the duration of the call, for the bytes described above; buffers do not
+ *  overlap.
+ */
+int32_t
+ossuary_key_fingerprint (
+    uint8_t const * key,
+    char * out,
+    size_t out_len,
+    size_t * written);
+
+/** \brief
+ *  Writes the 32-byte public key at `key` as a public key line,
+ *  `ossuary-ed25519 <base64>` (60 bytes; 61 with the NUL), NUL-terminated,
+ *  to `out` (`out_len` bytes), and sets `*written` to its length without
+ *  the NUL. The line is what a `.pub` file, an authorized-keys file and
+ *  (after the host) a known-hosts file hold.
+ *
+ *  Returns `OSSUARY_ERR_OK`, or `OSSUARY_ERR_NULL_ARGUMENT`,
+ *  `OSSUARY_ERR_INVALID_KEY`, `OSSUARY_ERR_BUFFER_TOO_SMALL` (nothing
+ *  written).
+ *
+ *  # Safety
+ *  Each pointer argument is NULL (refused with an error code) or valid, for
+ *  the duration of the call, for the bytes described above; buffers do not
+ *  overlap.
+ */
+int32_t
+ossuary_key_format_public (
+    uint8_t const * key,
+    char * out,
+    size_t out_len,
+    size_t * written);
+
+/** \brief
+ *  Writes a new key pair: the 32-byte secret key at `secret` to a new file
+ *  at `path` (mode 0600 on Unix), and its public key line to `path` with
+ *  `.pub` appended. Never overwrites: if either file exists nothing is
+ *  written. The copies of the secret made here are wiped.
+ *
+ *  Returns `OSSUARY_ERR_OK`, or `OSSUARY_ERR_NULL_ARGUMENT`,
+ *  `OSSUARY_ERR_INVALID_ARGUMENT` (a path that is not UTF-8),
+ *  `OSSUARY_ERR_KEY_EXISTS`, `OSSUARY_ERR_KEY_IO`.
+ *
+ *  # Safety
+ *  Each pointer argument is NULL (refused with an error code) or valid, for
+ *  the duration of the call: `path` NUL-terminated, `secret` readable for
+ *  32 bytes.
+ */
+int32_t
+ossuary_key_pair_write (
+    char const * path,
+    uint8_t const * secret);
+
+/** \brief
+ *  Parses one public key line (`ossuary-ed25519 <base64> [comment]`, a
+ *  line ending allowed) from the `text_len` bytes at `text` (no NUL needed)
+ *  and writes the 32-byte key to `key_out`.
+ *
+ *  Returns `OSSUARY_ERR_OK`, or `OSSUARY_ERR_NULL_ARGUMENT`,
+ *  `OSSUARY_ERR_KEY_PARSE` (nothing written).
+ *
+ *  # Safety
+ *  Each pointer argument is NULL (refused with an error code) or valid, for
+ *  the duration of the call, for the bytes described above (`key_out` for
+ *  writes of 32 bytes); buffers do not overlap.
+ */
+int32_t
+ossuary_key_parse_public (
+    char const * text,
+    size_t text_len,
+    uint8_t * key_out);
+
+/** \brief
+ *  Looks up `host` (a NUL-terminated host name, IPv4 or IPv6 address) at
+ *  `port` presenting the 32-byte public key at `key` in known-hosts text
+ *  (`text_len` bytes at `text`, no NUL needed; lines
+ *  `host:port[,host:port...] ossuary-ed25519 <base64> [comment]` and
+ *  `@revoked ossuary-ed25519 <base64>`).
+ *
+ *  Returns an `OssuaryHostKey` value (`OSSUARY_HOST_KEY_KNOWN`,
+ *  `_UNKNOWN`, `_CHANGED`, `_REVOKED`: 0 to 3), or
+ *  `OSSUARY_ERR_NULL_ARGUMENT`, `OSSUARY_ERR_INVALID_ARGUMENT` (port 0, a
+ *  host that is not UTF-8), `OSSUARY_ERR_INVALID_KEY`,
+ *  `OSSUARY_ERR_KEY_PARSE` (the text, or the host name).
+ *
+ *  # Safety
+ *  Each pointer argument is NULL (refused with an error code) or valid, for
+ *  the duration of the call, for the bytes described above; `host` is
+ *  NUL-terminated.
+ */
+int32_t
+ossuary_known_hosts_lookup (
+    char const * text,
+    size_t text_len,
+    char const * host,
+    uint16_t port,
+    uint8_t const * key);
+
+/** \brief
  *  Decrypts records from `in_buf` (`*in_buf_len` bytes) into `out_buf`
  *  (capacity `*out_buf_len`); sets `*in_buf_len` to the bytes consumed (drop
  *  them) and `*out_buf_len` to the plaintext bytes written. `in_buf` and
@@ -713,6 +1100,27 @@ ossuary_remote_public_key (
     OssuaryConnection * conn,
     uint8_t * key_buf,
     uint16_t key_buf_len);
+
+/** \brief
+ *  Reads the secret key file at `path` (NUL-terminated, UTF-8) and writes
+ *  the 32-byte secret key (the RFC 8032 seed) to `key_out`. On Unix a file
+ *  its group or others may access is refused unread. The copies made here
+ *  are wiped; wipe `key_out` when done with it.
+ *
+ *  Returns `OSSUARY_ERR_OK`, or `OSSUARY_ERR_NULL_ARGUMENT`,
+ *  `OSSUARY_ERR_INVALID_ARGUMENT` (a path that is not UTF-8),
+ *  `OSSUARY_ERR_KEY_IO`, `OSSUARY_ERR_KEY_PERMISSIONS`,
+ *  `OSSUARY_ERR_KEY_PARSE` (nothing written).
+ *
+ *  # Safety
+ *  Each pointer argument is NULL (refused with an error code) or valid, for
+ *  the duration of the call: `path` NUL-terminated, `key_out` writable for
+ *  32 bytes.
+ */
+int32_t
+ossuary_secret_key_read (
+    char const * path,
+    uint8_t * key_out);
 
 /** \brief
  *  Encrypts all `in_buf_len` bytes of `in_buf` and copies the records to

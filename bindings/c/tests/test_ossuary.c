@@ -4,10 +4,14 @@
  * destroy. Prints "N passed, M failed"; exits non-zero on any failure.
  * Run by `cargo xtask test` against libossuary.a and libossuary.so, under
  * -fsanitize=address,undefined and under valgrind. */
+/* mkdtemp, for the key file tests. */
+#define _POSIX_C_SOURCE 200809L
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 #include "ossuary.h"
 
@@ -476,6 +480,338 @@ static void test_close(void) {
   ossuary_destroy_connection(&s);
 }
 
+/* Moves waiting output from `a` to `b` with the better-typed API. */
+static void move_handshake(OssuaryConnection *a, OssuaryConnection *b) {
+  uint8_t buf[BUF];
+  size_t n = 0, off = 0;
+  if (ossuary_conn_take_output(a, buf, sizeof buf, &n) != OSSUARY_ERR_OK) return;
+  while (off < n) {
+    size_t k = 0;
+    if (ossuary_conn_recv_handshake(b, buf + off, n - off, &k) < 0 || k == 0) return;
+    off += k;
+  }
+}
+
+/* A handshake through the better-typed API: 1 when both are done, else the
+ * first status that is not "running" (a pause or an error). */
+static int32_t typed_handshake(OssuaryConnection *c, OssuaryConnection *s) {
+  for (int round = 0; round < 20; round++) {
+    int32_t cs = ossuary_conn_handshake_status(c);
+    int32_t ss = ossuary_conn_handshake_status(s);
+    if (cs < 0) return cs;
+    if (ss < 0) return ss;
+    if (cs == 1 && ss == 1) return 1;
+    move_handshake(c, s);
+    move_handshake(s, c);
+  }
+  return OSSUARY_ERR_OTHER;
+}
+
+static void test_strict_constructors(void) {
+  uint8_t ssec[32], spub[32], csec[32], cpub[32], local[32];
+  CHECK_EQ(ossuary_generate_auth_keypair(ssec, 32, spub, 32), 0);
+  CHECK_EQ(ossuary_generate_auth_keypair(csec, 32, cpub, 32), 0);
+  OssuaryConnection *c = NULL, *s = NULL;
+  /* Bad arguments: nothing is written to `out`. */
+  CHECK_EQ(ossuary_conn_new_client(NULL, 0, NULL), OSSUARY_ERR_NULL_ARGUMENT);
+  CHECK_EQ(ossuary_conn_new_client(NULL, 2, &c), OSSUARY_ERR_INVALID_ARGUMENT);
+  CHECK_EQ(ossuary_conn_new_client(csec, 0x80000000u, &c), OSSUARY_ERR_INVALID_ARGUMENT);
+  CHECK_EQ(ossuary_conn_new_server(1, ssec, 0, NULL), OSSUARY_ERR_NULL_ARGUMENT);
+  CHECK_EQ(ossuary_conn_new_server(1, NULL, 0, &s), OSSUARY_ERR_NULL_ARGUMENT);
+  CHECK_EQ(ossuary_conn_new_server(0, ssec, 0, &s), OSSUARY_ERR_INVALID_ARGUMENT);
+  CHECK_EQ(ossuary_conn_new_server(3, ssec, 0, &s), OSSUARY_ERR_INVALID_ARGUMENT);
+  CHECK_EQ(ossuary_conn_new_server(-1, ssec, 0, &s), OSSUARY_ERR_INVALID_ARGUMENT);
+  CHECK_EQ(ossuary_conn_new_server(1, ssec, OSSUARY_FLAG_TRUST_ON_FIRST_USE, &s),
+           OSSUARY_ERR_INVALID_ARGUMENT);
+  CHECK(c == NULL);
+  CHECK(s == NULL);
+  CHECK_EQ(ossuary_conn_add_authorized_key(NULL, cpub), OSSUARY_ERR_NULL_ARGUMENT);
+  CHECK_EQ(ossuary_conn_reset(NULL), OSSUARY_ERR_NULL_ARGUMENT);
+
+  /* Strict by default: an anonymous client refuses an unknown server. */
+  CHECK_EQ(ossuary_conn_new_client(NULL, 0, &c), OSSUARY_ERR_OK);
+  CHECK_EQ(ossuary_conn_new_server(2, ssec, 0, &s), OSSUARY_ERR_OK);
+  CHECK(c != NULL && s != NULL);
+  CHECK_EQ(ossuary_conn_local_public_key(c, local, 32), OSSUARY_ERR_NO_KEY);
+  CHECK_EQ(ossuary_conn_add_authorized_key(s, cpub), OSSUARY_ERR_NOT_AUTHENTICATING_SERVER);
+  CHECK_EQ(ossuary_conn_reset(c), OSSUARY_ERR_NOT_FAILED);
+  CHECK_EQ(typed_handshake(c, s), OSSUARY_ERR_UNTRUSTED_SERVER);
+  CHECK_EQ(ossuary_conn_handshake_status(c), OSSUARY_ERR_UNTRUSTED_SERVER);
+  /* After the failure, a re-handshake may start (once). */
+  CHECK_EQ(ossuary_conn_reset(c), OSSUARY_ERR_OK);
+  CHECK_EQ(ossuary_conn_reset(c), OSSUARY_ERR_NOT_FAILED);
+  ossuary_destroy_connection(&c);
+  ossuary_destroy_connection(&s);
+
+  /* TOFU on request: the handshake pauses for the decision. */
+  CHECK_EQ(ossuary_conn_new_client(NULL, OSSUARY_FLAG_TRUST_ON_FIRST_USE, &c), OSSUARY_ERR_OK);
+  CHECK_EQ(ossuary_conn_new_server(2, ssec, 0, &s), OSSUARY_ERR_OK);
+  CHECK_EQ(typed_handshake(c, s), OSSUARY_ERR_UNTRUSTED_SERVER);
+  CHECK_EQ(ossuary_conn_trust_server(c), OSSUARY_ERR_OK);
+  CHECK_EQ(typed_handshake(c, s), 1);
+  ossuary_destroy_connection(&c);
+  ossuary_destroy_connection(&s);
+
+  /* Pinned keys both ways: an identified client, an authenticating server. */
+  CHECK_EQ(ossuary_conn_new_client(csec, 0, &c), OSSUARY_ERR_OK);
+  CHECK_EQ(ossuary_conn_new_server(1, ssec, 0, &s), OSSUARY_ERR_OK);
+  CHECK_EQ(ossuary_conn_local_public_key(c, local, 32), OSSUARY_ERR_OK);
+  CHECK(memcmp(local, cpub, 32) == 0);
+  CHECK_EQ(ossuary_conn_local_public_key(s, local, 32), OSSUARY_ERR_OK);
+  CHECK(memcmp(local, spub, 32) == 0);
+  uint8_t bad[32];
+  memset(bad, 0xff, sizeof bad);
+  CHECK_EQ(ossuary_conn_add_authorized_key(c, NULL), OSSUARY_ERR_NULL_ARGUMENT);
+  CHECK_EQ(ossuary_conn_add_authorized_key(c, bad), OSSUARY_ERR_INVALID_KEY);
+  CHECK_EQ(ossuary_conn_add_authorized_key(c, spub), OSSUARY_ERR_OK);
+  CHECK_EQ(ossuary_conn_add_authorized_key(s, cpub), OSSUARY_ERR_OK);
+  CHECK_EQ(typed_handshake(c, s), 1);
+  ossuary_destroy_connection(&c);
+  ossuary_destroy_connection(&s);
+
+  /* A pinned key the server does not prove is refused. */
+  CHECK_EQ(ossuary_conn_new_client(NULL, OSSUARY_FLAG_TRUST_ON_FIRST_USE, &c), OSSUARY_ERR_OK);
+  CHECK_EQ(ossuary_conn_new_server(2, ssec, 0, &s), OSSUARY_ERR_OK);
+  CHECK_EQ(ossuary_conn_add_authorized_key(c, cpub), OSSUARY_ERR_OK);
+  CHECK_EQ(typed_handshake(c, s), OSSUARY_ERR_SERVER_KEY_CHANGED);
+  ossuary_destroy_connection(&c);
+  ossuary_destroy_connection(&s);
+}
+
+/* A TOFU client and an open server through the strict constructors, with
+ * the handshake done. */
+static void strict_pair(OssuaryConnection **c, OssuaryConnection **s) {
+  uint8_t sec[32], pub[32];
+  CHECK_EQ(ossuary_generate_auth_keypair(sec, 32, pub, 32), 0);
+  CHECK_EQ(ossuary_conn_new_client(NULL, OSSUARY_FLAG_TRUST_ON_FIRST_USE, c), OSSUARY_ERR_OK);
+  CHECK_EQ(ossuary_conn_new_server(2, sec, 0, s), OSSUARY_ERR_OK);
+  CHECK_EQ(typed_handshake(*c, *s), OSSUARY_ERR_UNTRUSTED_SERVER);
+  CHECK_EQ(ossuary_conn_trust_server(*c), OSSUARY_ERR_OK);
+  CHECK_EQ(typed_handshake(*c, *s), 1);
+}
+
+static void test_in_place(void) {
+  OssuaryConnection *c = NULL, *s = NULL;
+  uint8_t buf[BUF], tmp[BUF];
+  size_t flen = 7, off = 7, plen = 7, n = 0;
+  int32_t kind = 7;
+  const size_t H = OSSUARY_RECORD_HEADER_LEN;
+  /* Before the handshake. */
+  CHECK_EQ(ossuary_conn_new_client(NULL, 0, &c), OSSUARY_ERR_OK);
+  CHECK_EQ(ossuary_conn_seal_in_place(c, buf, sizeof buf, 5, &flen), OSSUARY_ERR_HANDSHAKE_NOT_DONE);
+  memset(buf, 0, 64);
+  CHECK_EQ(ossuary_conn_open_in_place(c, buf, 19, &off, &plen, &kind), OSSUARY_ERR_HANDSHAKE_NOT_DONE);
+  ossuary_destroy_connection(&c);
+
+  strict_pair(&c, &s);
+  CHECK_EQ(ossuary_conn_pending_output(c, &n), OSSUARY_ERR_OK);
+  CHECK_EQ(n, 0);
+  /* Bad arguments: nothing written. */
+  CHECK_EQ(ossuary_conn_seal_in_place(NULL, buf, sizeof buf, 5, &flen), OSSUARY_ERR_NULL_ARGUMENT);
+  CHECK_EQ(ossuary_conn_seal_in_place(c, NULL, sizeof buf, 5, &flen), OSSUARY_ERR_NULL_ARGUMENT);
+  CHECK_EQ(ossuary_conn_seal_in_place(c, buf, sizeof buf, 5, NULL), OSSUARY_ERR_NULL_ARGUMENT);
+  CHECK_EQ(ossuary_conn_seal_in_place(c, buf, 5 + OSSUARY_SEAL_ROOM - 1, 5, &flen),
+           OSSUARY_ERR_BUFFER_TOO_SMALL);
+  CHECK_EQ(ossuary_conn_seal_in_place(c, buf, sizeof buf, 70000, &flen), OSSUARY_ERR_BUFFER_TOO_SMALL);
+  CHECK_EQ(ossuary_conn_seal_in_place(c, buf, SIZE_MAX, 5, &flen), OSSUARY_ERR_INVALID_ARGUMENT);
+  CHECK_EQ(flen, 7);
+  /* Data, client to server. */
+  memcpy(buf + H, "hello", 5);
+  CHECK_EQ(ossuary_conn_seal_in_place(c, buf, 5 + OSSUARY_SEAL_ROOM, 5, &flen), OSSUARY_ERR_OK);
+  CHECK_EQ(flen, 5 + 19);
+  CHECK_EQ(ossuary_conn_open_in_place(NULL, buf, flen, &off, &plen, &kind), OSSUARY_ERR_NULL_ARGUMENT);
+  CHECK_EQ(ossuary_conn_open_in_place(s, NULL, flen, &off, &plen, &kind), OSSUARY_ERR_NULL_ARGUMENT);
+  CHECK_EQ(ossuary_conn_open_in_place(s, buf, flen, NULL, &plen, &kind), OSSUARY_ERR_NULL_ARGUMENT);
+  CHECK_EQ(ossuary_conn_open_in_place(s, buf, flen, &off, NULL, &kind), OSSUARY_ERR_NULL_ARGUMENT);
+  CHECK_EQ(ossuary_conn_open_in_place(s, buf, flen, &off, &plen, NULL), OSSUARY_ERR_NULL_ARGUMENT);
+  CHECK_EQ(ossuary_conn_open_in_place(s, buf, flen - 1, &off, &plen, &kind), OSSUARY_ERR_NOT_ONE_FRAME);
+  CHECK_EQ(ossuary_conn_open_in_place(s, buf, flen + 1, &off, &plen, &kind), OSSUARY_ERR_NOT_ONE_FRAME);
+  CHECK_EQ(kind, 7);
+  CHECK_EQ(ossuary_conn_open_in_place(s, buf, flen, &off, &plen, &kind), OSSUARY_ERR_OK);
+  CHECK_EQ(kind, OSSUARY_RECORD_KIND_DATA);
+  CHECK_EQ(plen, 5);
+  CHECK(memcmp(buf + off, "hello", 5) == 0);
+  /* An empty record, server to client. */
+  CHECK_EQ(ossuary_conn_seal_in_place(s, buf, OSSUARY_SEAL_ROOM, 0, &flen), OSSUARY_ERR_OK);
+  CHECK_EQ(ossuary_conn_open_in_place(c, buf, flen, &off, &plen, &kind), OSSUARY_ERR_OK);
+  CHECK_EQ(kind, OSSUARY_RECORD_KIND_DATA);
+  CHECK_EQ(plen, 0);
+  /* Output waiting inside: refused until taken; then a key update. */
+  CHECK_EQ(ossuary_conn_update_keys(c), OSSUARY_ERR_OK);
+  CHECK_EQ(ossuary_conn_seal_in_place(c, buf, sizeof buf, 5, &flen), OSSUARY_ERR_BUFFERED_DATA);
+  CHECK_EQ(ossuary_conn_take_output(c, tmp, sizeof tmp, &n), OSSUARY_ERR_OK);
+  CHECK_EQ(n, 19);
+  CHECK_EQ(ossuary_conn_open_in_place(s, tmp, n, &off, &plen, &kind), OSSUARY_ERR_OK);
+  CHECK_EQ(kind, OSSUARY_RECORD_KIND_KEY_UPDATE);
+  CHECK_EQ(plen, 0);
+  memcpy(buf + H, "after", 5);
+  CHECK_EQ(ossuary_conn_seal_in_place(c, buf, sizeof buf, 5, &flen), OSSUARY_ERR_OK);
+  CHECK_EQ(ossuary_conn_open_in_place(s, buf, flen, &off, &plen, &kind), OSSUARY_ERR_OK);
+  CHECK(plen == 5 && memcmp(buf + off, "after", 5) == 0);
+  /* Interop with the copying functions. */
+  CHECK_EQ(ossuary_conn_send(s, (const uint8_t *)"copy", 4, &n), OSSUARY_ERR_OK);
+  CHECK_EQ(ossuary_conn_take_output(s, tmp, sizeof tmp, &n), OSSUARY_ERR_OK);
+  CHECK_EQ(ossuary_conn_open_in_place(c, tmp, n, &off, &plen, &kind), OSSUARY_ERR_OK);
+  CHECK(plen == 4 && memcmp(tmp + off, "copy", 4) == 0);
+  /* The client closes; the server sees it in place. */
+  CHECK_EQ(ossuary_conn_close(c), OSSUARY_ERR_OK);
+  CHECK_EQ(ossuary_conn_take_output(c, tmp, sizeof tmp, &n), OSSUARY_ERR_OK);
+  CHECK_EQ(ossuary_conn_open_in_place(s, tmp, n, &off, &plen, &kind), OSSUARY_ERR_OK);
+  CHECK_EQ(kind, OSSUARY_RECORD_KIND_CLOSE);
+  CHECK_EQ(ossuary_conn_peer_closed(s), 1);
+  CHECK_EQ(ossuary_conn_seal_in_place(c, buf, sizeof buf, 5, &flen), OSSUARY_ERR_CLOSED);
+  /* A tampered record fails, and the failure is sticky. */
+  memcpy(buf + H, "x", 1);
+  CHECK_EQ(ossuary_conn_seal_in_place(s, buf, sizeof buf, 1, &flen), OSSUARY_ERR_OK);
+  buf[H] ^= 1;
+  CHECK_EQ(ossuary_conn_open_in_place(c, buf, flen, &off, &plen, &kind), OSSUARY_ERR_BAD_RECORD);
+  buf[H] ^= 1;
+  CHECK_EQ(ossuary_conn_open_in_place(c, buf, flen, &off, &plen, &kind), OSSUARY_ERR_BAD_RECORD);
+  ossuary_destroy_connection(&c);
+  ossuary_destroy_connection(&s);
+}
+
+static void test_key_text(void) {
+  uint8_t sec[32], pub[32], other[32], revoked[32], got[32], bad[32];
+  CHECK_EQ(ossuary_generate_auth_keypair(sec, 32, pub, 32), 0);
+  CHECK_EQ(ossuary_generate_auth_keypair(sec, 32, other, 32), 0);
+  CHECK_EQ(ossuary_generate_auth_keypair(sec, 32, revoked, 32), 0);
+  memset(bad, 0xff, sizeof bad);
+  char fp[64], line[128], line2[128], list[512];
+  size_t n = 7, m = 7;
+
+  /* Fingerprints: "SHA256:" and 43 characters, NUL-terminated. */
+  CHECK_EQ(ossuary_key_fingerprint(NULL, fp, sizeof fp, &n), OSSUARY_ERR_NULL_ARGUMENT);
+  CHECK_EQ(ossuary_key_fingerprint(pub, NULL, sizeof fp, &n), OSSUARY_ERR_NULL_ARGUMENT);
+  CHECK_EQ(ossuary_key_fingerprint(pub, fp, sizeof fp, NULL), OSSUARY_ERR_NULL_ARGUMENT);
+  CHECK_EQ(ossuary_key_fingerprint(bad, fp, sizeof fp, &n), OSSUARY_ERR_INVALID_KEY);
+  CHECK_EQ(ossuary_key_fingerprint(pub, fp, 50, &n), OSSUARY_ERR_BUFFER_TOO_SMALL);
+  CHECK_EQ(n, 7);
+  CHECK_EQ(ossuary_key_fingerprint(pub, fp, 51, &n), OSSUARY_ERR_OK);
+  CHECK_EQ(n, 50);
+  CHECK_EQ(strlen(fp), 50);
+  CHECK(strncmp(fp, "SHA256:", 7) == 0);
+
+  /* Public key lines: format, then parse back. */
+  CHECK_EQ(ossuary_key_format_public(NULL, line, sizeof line, &n), OSSUARY_ERR_NULL_ARGUMENT);
+  CHECK_EQ(ossuary_key_format_public(pub, NULL, sizeof line, &n), OSSUARY_ERR_NULL_ARGUMENT);
+  CHECK_EQ(ossuary_key_format_public(pub, line, sizeof line, NULL), OSSUARY_ERR_NULL_ARGUMENT);
+  CHECK_EQ(ossuary_key_format_public(bad, line, sizeof line, &n), OSSUARY_ERR_INVALID_KEY);
+  CHECK_EQ(ossuary_key_format_public(pub, line, sizeof line, &n), OSSUARY_ERR_OK);
+  CHECK_EQ(n, 60);
+  CHECK_EQ(n, strlen(line));
+  CHECK(strncmp(line, "ossuary-ed25519 ", 16) == 0);
+  CHECK_EQ(ossuary_key_format_public(pub, line2, n, &m), OSSUARY_ERR_BUFFER_TOO_SMALL);
+  CHECK_EQ(m, 7);
+  memset(got, 0, sizeof got);
+  CHECK_EQ(ossuary_key_parse_public(NULL, n, got), OSSUARY_ERR_NULL_ARGUMENT);
+  CHECK_EQ(ossuary_key_parse_public(line, n, NULL), OSSUARY_ERR_NULL_ARGUMENT);
+  CHECK_EQ(ossuary_key_parse_public("garbage", 7, got), OSSUARY_ERR_KEY_PARSE);
+  CHECK_EQ(ossuary_key_parse_public(line, 0, got), OSSUARY_ERR_KEY_PARSE);
+  CHECK_EQ(ossuary_key_parse_public(line, n - 1, got), OSSUARY_ERR_KEY_PARSE);
+  CHECK_EQ(got[0] | got[31], 0);
+  CHECK_EQ(ossuary_key_parse_public(line, n, got), OSSUARY_ERR_OK);
+  CHECK(memcmp(got, pub, 32) == 0);
+
+  /* Authorized keys. */
+  snprintf(list, sizeof list, "# the team\n\n%s alice\n", line);
+  size_t len = strlen(list);
+  CHECK_EQ(ossuary_authorized_keys_contains(list, len, pub), 1);
+  CHECK_EQ(ossuary_authorized_keys_contains(list, len, other), 0);
+  CHECK_EQ(ossuary_authorized_keys_contains(list, 0, pub), 0);
+  CHECK_EQ(ossuary_authorized_keys_contains(NULL, len, pub), OSSUARY_ERR_NULL_ARGUMENT);
+  CHECK_EQ(ossuary_authorized_keys_contains(list, len, NULL), OSSUARY_ERR_NULL_ARGUMENT);
+  CHECK_EQ(ossuary_authorized_keys_contains(list, len, bad), OSSUARY_ERR_INVALID_KEY);
+  CHECK_EQ(ossuary_authorized_keys_contains("garbage\n", 8, pub), OSSUARY_ERR_KEY_PARSE);
+
+  /* Known hosts. */
+  CHECK_EQ(ossuary_key_format_public(revoked, line2, sizeof line2, &m), OSSUARY_ERR_OK);
+  snprintf(list, sizeof list, "example.com:4433,192.0.2.1:4433 %s\n@revoked %s\n", line, line2);
+  len = strlen(list);
+  CHECK_EQ(ossuary_known_hosts_lookup(list, len, "example.com", 4433, pub), OSSUARY_HOST_KEY_KNOWN);
+  CHECK_EQ(ossuary_known_hosts_lookup(list, len, "192.0.2.1", 4433, pub), OSSUARY_HOST_KEY_KNOWN);
+  CHECK_EQ(ossuary_known_hosts_lookup(list, len, "example.com", 4433, other), OSSUARY_HOST_KEY_CHANGED);
+  CHECK_EQ(ossuary_known_hosts_lookup(list, len, "example.org", 4433, other), OSSUARY_HOST_KEY_UNKNOWN);
+  CHECK_EQ(ossuary_known_hosts_lookup(list, len, "example.com", 4434, pub), OSSUARY_HOST_KEY_UNKNOWN);
+  CHECK_EQ(ossuary_known_hosts_lookup(list, len, "example.com", 4433, revoked), OSSUARY_HOST_KEY_REVOKED);
+  CHECK_EQ(ossuary_known_hosts_lookup(NULL, len, "example.com", 4433, pub), OSSUARY_ERR_NULL_ARGUMENT);
+  CHECK_EQ(ossuary_known_hosts_lookup(list, len, NULL, 4433, pub), OSSUARY_ERR_NULL_ARGUMENT);
+  CHECK_EQ(ossuary_known_hosts_lookup(list, len, "example.com", 4433, NULL), OSSUARY_ERR_NULL_ARGUMENT);
+  CHECK_EQ(ossuary_known_hosts_lookup(list, len, "example.com", 0, pub), OSSUARY_ERR_INVALID_ARGUMENT);
+  CHECK_EQ(ossuary_known_hosts_lookup(list, len, "\xff", 4433, pub), OSSUARY_ERR_INVALID_ARGUMENT);
+  CHECK_EQ(ossuary_known_hosts_lookup(list, len, "example.com", 4433, bad), OSSUARY_ERR_INVALID_KEY);
+  CHECK_EQ(ossuary_known_hosts_lookup(list, len, "bad host!", 4433, pub), OSSUARY_ERR_KEY_PARSE);
+  CHECK_EQ(ossuary_known_hosts_lookup("garbage\n", 8, "example.com", 4433, pub), OSSUARY_ERR_KEY_PARSE);
+
+  CHECK(strcmp(ossuary_error_string(OSSUARY_ERR_KEY_PARSE), "unknown error code") != 0);
+  CHECK(strcmp(ossuary_error_string(OSSUARY_ERR_KEY_PERMISSIONS), "unknown error code") != 0);
+  CHECK(strcmp(ossuary_error_string(OSSUARY_ERR_KEY_EXISTS), "unknown error code") != 0);
+  CHECK(strcmp(ossuary_error_string(OSSUARY_ERR_KEY_IO), "unknown error code") != 0);
+}
+
+static void test_key_files(void) {
+  uint8_t sec[32], pub[32], got[32];
+  CHECK_EQ(ossuary_generate_auth_keypair(sec, 32, pub, 32), 0);
+  char dir[] = "/tmp/ossuary-c-test-XXXXXX";
+  if (!mkdtemp(dir)) {
+    CHECK(0);
+    return;
+  }
+  char path[128], pub_path[128], missing[128], garbage[128], nodir[128];
+  snprintf(path, sizeof path, "%s/id", dir);
+  snprintf(pub_path, sizeof pub_path, "%s/id.pub", dir);
+  snprintf(missing, sizeof missing, "%s/missing", dir);
+  snprintf(garbage, sizeof garbage, "%s/garbage", dir);
+  snprintf(nodir, sizeof nodir, "%s/no/such/dir", dir);
+
+  CHECK_EQ(ossuary_key_pair_write(NULL, sec), OSSUARY_ERR_NULL_ARGUMENT);
+  CHECK_EQ(ossuary_key_pair_write(path, NULL), OSSUARY_ERR_NULL_ARGUMENT);
+  CHECK_EQ(ossuary_key_pair_write("\xff", sec), OSSUARY_ERR_INVALID_ARGUMENT);
+  CHECK_EQ(ossuary_key_pair_write(nodir, sec), OSSUARY_ERR_KEY_IO);
+  CHECK_EQ(ossuary_key_pair_write(path, sec), OSSUARY_ERR_OK);
+  CHECK_EQ(ossuary_key_pair_write(path, sec), OSSUARY_ERR_KEY_EXISTS);
+
+  memset(got, 0, sizeof got);
+  CHECK_EQ(ossuary_secret_key_read(NULL, got), OSSUARY_ERR_NULL_ARGUMENT);
+  CHECK_EQ(ossuary_secret_key_read(path, NULL), OSSUARY_ERR_NULL_ARGUMENT);
+  CHECK_EQ(ossuary_secret_key_read("\xff", got), OSSUARY_ERR_INVALID_ARGUMENT);
+  CHECK_EQ(ossuary_secret_key_read(missing, got), OSSUARY_ERR_KEY_IO);
+  CHECK_EQ(ossuary_secret_key_read(path, got), OSSUARY_ERR_OK);
+  CHECK(memcmp(got, sec, 32) == 0);
+
+  /* The .pub file holds the public key line. */
+  char text[256];
+  FILE *f = fopen(pub_path, "r");
+  CHECK(f != NULL);
+  if (f) {
+    size_t len = fread(text, 1, sizeof text, f);
+    fclose(f);
+    CHECK_EQ(ossuary_key_parse_public(text, len, got), OSSUARY_ERR_OK);
+    CHECK(memcmp(got, pub, 32) == 0);
+  }
+
+  /* Loose permissions are refused; nothing is written. */
+  memset(got, 0, sizeof got);
+  CHECK_EQ(chmod(path, 0644), 0);
+  CHECK_EQ(ossuary_secret_key_read(path, got), OSSUARY_ERR_KEY_PERMISSIONS);
+  CHECK_EQ(got[0] | got[31], 0);
+
+  /* Not a key. */
+  f = fopen(garbage, "w");
+  CHECK(f != NULL);
+  if (f) {
+    fputs("not a key\n", f);
+    fclose(f);
+  }
+  CHECK_EQ(chmod(garbage, 0600), 0);
+  CHECK_EQ(ossuary_secret_key_read(garbage, got), OSSUARY_ERR_KEY_PARSE);
+
+  unlink(path);
+  unlink(pub_path);
+  unlink(garbage);
+  CHECK_EQ(rmdir(dir), 0);
+}
+
 int main(void) {
   test_versions_and_strings();
   test_bad_arguments();
@@ -485,6 +821,10 @@ int main(void) {
   test_tofu();
   test_records();
   test_close();
+  test_strict_constructors();
+  test_in_place();
+  test_key_text();
+  test_key_files();
   printf("%d passed, %d failed\n", passed, failed);
   return failed ? 1 : 0;
 }

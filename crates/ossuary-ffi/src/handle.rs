@@ -55,14 +55,35 @@ impl OssuaryConnection {
             Some(secret) => Connection::with_identity(role, config, Box::new(secret))?,
             None => Connection::client(config)?,
         };
-        Ok(Self {
+        Ok(Self::wrap(conn))
+    }
+
+    /// The handle around a core connection built by the caller.
+    pub(crate) fn wrap(conn: Connection) -> Self {
+        Self {
             conn,
             spill: Vec::new(),
             spill_sent: 0,
             scratch: Vec::new(),
             staged: Vec::new(),
             reported_done: false,
-        })
+        }
+    }
+
+    /// Starts over after an error (`Connection::reset`): plaintext staged
+    /// from the failed session is dropped, and the handshake reported
+    /// unfinished again. Output already waiting still goes out first.
+    pub(crate) fn reset(&mut self) -> Result<(), Error> {
+        self.conn.reset()?;
+        self.staged.clear();
+        self.reported_done = false;
+        Ok(())
+    }
+
+    /// Whether output or plaintext waits in the handle itself (outside the
+    /// core connection), so that the in-place functions must not run.
+    pub(crate) fn has_buffered(&self) -> bool {
+        self.spill.len() > self.spill_sent || !self.staged.is_empty()
     }
 
     /// The core connection.

@@ -21,8 +21,11 @@
 
 mod boundary;
 mod handle;
+mod in_place;
+mod keys;
 mod original;
 mod status;
+mod strict;
 mod typed;
 
 #[cfg(test)]
@@ -31,8 +34,11 @@ mod c_calls;
 use safer_ffi::prelude::*;
 
 pub use handle::OssuaryConnection;
+pub use in_place::*;
+pub use keys::*;
 pub use original::*;
 pub use status::{OssuaryConnType, OssuaryErr};
+pub use strict::*;
 pub use typed::*;
 
 /// The major version of the library this header belongs to.

@@ -2,7 +2,7 @@
 //! that turns an [`ossuary_core::Error`] into a code (STYLE rule 6: only this
 //! crate turns errors into integers).
 
-use ossuary_core::{ApiMisuse as Misuse, Error, HandshakeError};
+use ossuary_core::{ApiMisuse as Misuse, Error, HandshakeError, keys};
 use safer_ffi::prelude::*;
 
 /// The role of a connection, as `ossuary_create_connection` takes it. The
@@ -128,6 +128,17 @@ pub enum OssuaryErr {
     /// The call is not valid in the connection's current state (a reason
     /// none of the codes above names).
     ApiMisuse = -90,
+    /// Key text (a public key, authorized-keys or known-hosts text, a key
+    /// file's contents, a host name) is not in the expected form.
+    KeyParse = -91,
+    /// A secret key file can be read, written or run by its group or by
+    /// others; it was not read (make it `chmod 600`).
+    KeyPermissions = -92,
+    /// A key file to be created already exists; nothing was written.
+    KeyExists = -93,
+    /// Reading or writing a key file failed (missing, no permission to
+    /// open, disk full).
+    KeyIo = -94,
 }
 
 /// Every code, for `ossuary_error_string` and the tests.
@@ -168,6 +179,10 @@ pub(crate) const ALL: &[OssuaryErr] = {
         NotOneFrame,
         NotAuthenticatingServer,
         ApiMisuse,
+        KeyParse,
+        KeyPermissions,
+        KeyExists,
+        KeyIo,
     ]
 };
 
@@ -226,6 +241,12 @@ impl OssuaryErr {
                 c!("an unauthenticated server has no authorized keys")
             }
             ApiMisuse => c!("call not valid in the connection's state"),
+            KeyParse => c!("key text is not in the expected form"),
+            KeyPermissions => {
+                c!("secret key file is accessible to others: refusing (chmod 600)")
+            }
+            KeyExists => c!("key file already exists: nothing written"),
+            KeyIo => c!("key file could not be read or written"),
         }
     }
 }
@@ -267,6 +288,22 @@ impl From<Error> for OssuaryErr {
                 Misuse::NotAuthenticatingServer => NotAuthenticatingServer,
                 _ => ApiMisuse,
             },
+            _ => Other,
+        }
+    }
+}
+
+impl From<keys::Error> for OssuaryErr {
+    fn from(e: keys::Error) -> Self {
+        use OssuaryErr::*;
+        match e {
+            keys::Error::Parse { .. } => KeyParse,
+            keys::Error::Permissions { .. } => KeyPermissions,
+            keys::Error::AlreadyExists { .. } => KeyExists,
+            keys::Error::Io { .. } => KeyIo,
+            keys::Error::InvalidComment => InvalidArgument,
+            keys::Error::HostKeyChanged { .. } => ServerKeyChanged,
+            keys::Error::HostKeyRevoked { .. } | keys::Error::UnknownHost { .. } => UntrustedServer,
             _ => Other,
         }
     }
@@ -325,5 +362,34 @@ mod tests {
         for (e, want) in cases {
             assert_eq!(OssuaryErr::from(e), want, "{e:?}");
         }
+    }
+
+    #[test]
+    fn every_keys_error_has_its_code() {
+        use std::path::PathBuf;
+        let path = PathBuf::from("k");
+        let cases = [
+            (
+                keys::Error::Io {
+                    path: path.clone(),
+                    kind: std::io::ErrorKind::NotFound,
+                },
+                OssuaryErr::KeyIo,
+            ),
+            (
+                keys::Error::AlreadyExists { path: path.clone() },
+                OssuaryErr::KeyExists,
+            ),
+            (
+                keys::Error::Permissions { path, mode: 0o644 },
+                OssuaryErr::KeyPermissions,
+            ),
+            (keys::Error::InvalidComment, OssuaryErr::InvalidArgument),
+        ];
+        for (e, want) in cases {
+            assert_eq!(OssuaryErr::from(e.clone()), want, "{e:?}");
+        }
+        let parse = keys::PublicKeyLine::parse("not a key").map(|_| ());
+        assert_eq!(parse.map_err(OssuaryErr::from), Err(OssuaryErr::KeyParse));
     }
 }
