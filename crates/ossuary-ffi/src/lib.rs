@@ -4,8 +4,12 @@
 //! - The original libossuary's functions keep their exact signatures and
 //!   semantics (`original`), so programs written against its header compile
 //!   and behave the same.
-//! - Beside them, better-typed functions in rustls-ffi's style (`typed`):
-//!   `size_t` lengths, outputs written only on success, a status code.
+//! - Beside them, better-typed functions in rustls-ffi's style: `size_t`
+//!   lengths, outputs written only on success, a status code. `strict`
+//!   builds connections with strict trust (Trust-On-First-Use only as a
+//!   flag), `typed` moves handshake and application bytes, `in_place` seals
+//!   and opens records in the caller's buffer, and `keys` handles key text,
+//!   fingerprints, known-hosts and authorized-keys lists and key files.
 //! - The boundary never aborts: every entry point catches panics and returns
 //!   `OSSUARY_ERR_PANIC` (or NULL); every pointer, length and enum value is
 //!   checked (`boundary`). This is the only crate of the workspace with
