@@ -75,6 +75,16 @@ pub enum ClientTrust {
 }
 
 impl ClientTrust {
+    /// The trust a fuzz input's flags describe: TOFU means nothing pinned;
+    /// otherwise the server's key, or another key, is pinned.
+    pub fn from_flags(tofu: bool, pin_other: bool) -> Self {
+        match (tofu, pin_other) {
+            (true, _) => Self::Unknown,
+            (false, true) => Self::OtherPinned,
+            (false, false) => Self::Pinned,
+        }
+    }
+
     /// The key this trust pins, if any.
     pub fn pinned_key(self) -> Option<PublicKey> {
         let k = keys();

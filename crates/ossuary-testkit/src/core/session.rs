@@ -159,11 +159,7 @@ impl<'a> Arbitrary<'a> for SessionInput {
 impl SessionInput {
     /// What the client knows of the server key (a server ignores it).
     pub fn trust(&self) -> ClientTrust {
-        match (self.tofu, self.pin_other) {
-            (true, _) => ClientTrust::Unknown,
-            (false, true) => ClientTrust::OtherPinned,
-            (false, false) => ClientTrust::Pinned,
-        }
+        ClientTrust::from_flags(self.tofu, self.pin_other)
     }
 
     /// The input bytes that read back as `self`.
