@@ -4,13 +4,44 @@
 //! result an `ossuary_error_t` (`OSSUARY_ERR_OK`, 0, on success).
 #![allow(unsafe_code)]
 
-use ossuary_core::HandshakeStatus;
+use ossuary_core::{Connection, HandshakeStatus};
 use safer_ffi::prelude::*;
 
 use crate::boundary::{self, Status, status};
 use crate::handle::OssuaryConnection;
 
 /// `Ok(OSSUARY_ERR_OK)` as a status.
+/// Offers `buf[..len]` to `take` and writes how much it consumed to
+/// `*consumed`: the shape of `ossuary_conn_send` and
+/// `ossuary_conn_recv_handshake`.
+///
+/// # Safety
+/// As for those functions: `conn` is a live connection used by no other
+/// call, `buf` is readable for `len` bytes, `consumed` is writable (each
+/// pointer may be NULL, which is refused).
+unsafe fn take_input(
+    conn: *mut OssuaryConnection,
+    buf: *const u8,
+    len: usize,
+    consumed: *mut usize,
+    take: fn(&mut Connection, &[u8]) -> Result<usize, ossuary_core::Error>,
+) -> i32 {
+    status(|| {
+        // SAFETY: the caller promises a live connection, used by no other call
+        // at the same time.
+        let handle = unsafe { boundary::conn(conn) }?;
+        boundary::check(consumed)?;
+        let n = {
+            // SAFETY: the caller promises `buf` is readable for `len` bytes.
+            let input = unsafe { boundary::bytes(buf, len) }?;
+            take(handle.conn(), input)?
+        };
+        // SAFETY: checked non-NULL above; writable by the caller's promise.
+        unsafe { boundary::write(consumed, n) };
+        ok()
+    })
+}
+
 fn ok() -> Result<i32, Status> {
     Ok(Status::Ok.code())
 }
@@ -36,20 +67,8 @@ pub unsafe fn ossuary_conn_send(
     len: usize,
     consumed: *mut usize,
 ) -> i32 {
-    status(|| {
-        // SAFETY: the caller promises a live connection, used by no other call
-        // at the same time.
-        let handle = unsafe { boundary::conn(conn) }?;
-        boundary::check(consumed)?;
-        let n = {
-            // SAFETY: the caller promises `buf` is readable for `len` bytes.
-            let input = unsafe { boundary::bytes(buf, len) }?;
-            handle.conn().send_data(input)?
-        };
-        // SAFETY: checked non-NULL above; writable by the caller's promise.
-        unsafe { boundary::write(consumed, n) };
-        ok()
-    })
+    // SAFETY: the caller's promises, passed on as they are.
+    unsafe { take_input(conn, buf, len, consumed, Connection::send_data) }
 }
 
 /// Sets `*len` to the number of bytes waiting to be sent to the peer
@@ -130,20 +149,8 @@ pub unsafe fn ossuary_conn_recv_handshake(
     len: usize,
     consumed: *mut usize,
 ) -> i32 {
-    status(|| {
-        // SAFETY: the caller promises a live connection, used by no other call
-        // at the same time.
-        let handle = unsafe { boundary::conn(conn) }?;
-        boundary::check(consumed)?;
-        let n = {
-            // SAFETY: the caller promises `buf` is readable for `len` bytes.
-            let input = unsafe { boundary::bytes(buf, len) }?;
-            handle.conn().recv_handshake(input)?
-        };
-        // SAFETY: checked non-NULL above; writable by the caller's promise.
-        unsafe { boundary::write(consumed, n) };
-        ok()
-    })
+    // SAFETY: the caller's promises, passed on as they are.
+    unsafe { take_input(conn, buf, len, consumed, Connection::recv_handshake) }
 }
 
 /// Where the handshake stands: 0 running, 1 done, `OSSUARY_ERR_UNTRUSTED_SERVER`
