@@ -1,11 +1,15 @@
-//! `cargo xtask bench [--quick]`: builds `crates/ossuary-bench` in release mode and runs it.
+//! `cargo xtask bench [--quick]`: builds `crates/ossuary-bench` in release mode and runs it,
+//! then the C library's figures as it ships (`shipped.rs`): records through the C API
+//! against the Rust API (`crates/ossuary-ffi/benches/c_api.rs`, same process, same build)
+//! and the stripped size of `libossuary.so`.
 //!
-//! The benchmark prints one markdown table (figures, ratios, the performance issue's targets)
-//! on stdout and its progress on stderr. It reports; it never fails on a number, only when it
-//! cannot measure. xtask does not depend on our crates: it drives the benchmark through cargo.
+//! The benchmarks print markdown tables (figures, ratios, the issues' targets) on stdout and
+//! their progress on stderr. They report; they never fail on a number, only when they cannot
+//! measure. xtask does not depend on our crates: it drives the benchmarks through cargo.
 
 use std::process::Command;
 
+use crate::shipped;
 use crate::util::{self, Result};
 
 /// The benchmark binary's package.
@@ -16,14 +20,61 @@ const PACKAGE: &str = "ossuary-bench";
 /// pure-Rust `chacha20poly1305`.
 const BACKENDS: &[(&str, &str)] = &[("ring", "ring"), ("aws-lc-rs", "aws-lc-rs")];
 
-/// Runs the benchmark. Arguments are passed on to it (`--quick`, `--rounds N`,
-/// `--wall-clock`); `--aead` is added from the build's dependency graph unless given.
+/// Runs the benchmarks. Arguments are passed on (`--quick`, `--rounds N`, `--wall-clock`;
+/// the C API benchmark takes the first two); `--aead` is added from the build's dependency
+/// graph unless given.
 pub(crate) fn run(args: &[String]) -> Result {
-    util::run(&mut command(args))
+    run_with(args, "")
+}
+
+/// [`run`], with `extra_rustflags` (such as `-D warnings`) added to every build's.
+pub(crate) fn run_with(args: &[String], extra_rustflags: &str) -> Result {
+    let mut main = command(args);
+    if !extra_rustflags.is_empty() {
+        main.env("RUSTFLAGS", extra_rustflags);
+    }
+    util::run(&mut main)?;
+    c_library(args, extra_rustflags)
+}
+
+/// The shipped C library's figures: the C API benchmark, then the stripped size.
+fn c_library(args: &[String], extra_rustflags: &str) -> Result {
+    let mut passed = Vec::new();
+    let mut it = args.iter();
+    while let Some(arg) = it.next() {
+        match arg.as_str() {
+            "--quick" => passed.push(arg.clone()),
+            "--rounds" => {
+                passed.push(arg.clone());
+                passed.extend(it.next().cloned());
+            }
+            _ => {}
+        }
+    }
+    util::run(
+        Command::new(util::cargo())
+            .args(["bench", "--locked", "--profile", shipped::PROFILE])
+            .args(["-p", "ossuary-ffi", "--bench", "c_api", "--"])
+            .args(&passed)
+            .env("RUSTFLAGS", shipped::rustflags(extra_rustflags))
+            .current_dir(util::project_root()),
+    )?;
+    let size = shipped::stripped_so_size(&shipped::build(extra_rustflags)?)?;
+    let verdict = if size < shipped::SIZE_LIMIT {
+        "met"
+    } else {
+        "**not met**"
+    };
+    println!(
+        "| Shipped libossuary.so, stripped (profile `{}`) | {size} | — | bytes | target < {}: {verdict} |",
+        shipped::PROFILE,
+        shipped::SIZE_LIMIT
+    );
+    Ok(())
 }
 
 /// The `cargo run` command that builds and runs the benchmark with `args`.
-pub(crate) fn command(args: &[String]) -> Command {
+fn command(args: &[String]) -> Command {
     let mut cmd = Command::new(util::cargo());
     cmd.args(["run", "--locked", "--release", "-p", PACKAGE, "--"])
         .args(args)

@@ -8,6 +8,7 @@ mod bench;
 mod c_tests;
 mod fuzz;
 mod headers;
+mod shipped;
 mod test;
 mod tidy;
 mod util;
@@ -24,7 +25,9 @@ Commands:
                   release-mode steps)
   bench [--quick] build crates/ossuary-bench in release mode and print its markdown table:
                   records, handshakes, memory and wire bytes against the raw primitives,
-                  snow and rustls (--quick: under a minute after the build)
+                  snow and rustls; then records through the C API against the Rust API
+                  and the size of libossuary.so, both as the library ships
+                  (--quick: under two minutes after the build)
   fuzz [--seconds N] [--target T]... [--sanitizer none|address] [--runs R]
                   build every fuzz target in fuzz/ (installing cargo-fuzz if missing) and
                   run each for N seconds (default 60); fails on any crash (docs/FUZZING.md)

@@ -244,7 +244,7 @@ fn run_step(action: &Action, quick: bool) -> Result {
             let args: Vec<String> = args.iter().map(|a| (*a).to_owned()).collect();
             // The same RUSTFLAGS as the other steps, so the release build of the demo step
             // is reused.
-            util::run(bench::command(&args).env("RUSTFLAGS", rustflags()))
+            bench::run_with(&args, &rustflags())
         }
     }
 }
