@@ -21,7 +21,7 @@ pub use connection::{Connection, HandshakeStatus, Progress};
 pub use error::{ApiMisuse, Error};
 pub use io::{Stream, Transport};
 pub use keygen::generate_keypair;
-pub use ossuary_crypto::{Error as CryptoError, PublicKey, SecretKey, Signer};
+pub use ossuary_crypto::{Error as CryptoError, PublicKey, SecretKey, Sha256, Signer};
 pub use ossuary_handshake::{Error as HandshakeError, PeerMisbehaved};
 /// Key text forms, fingerprints, authorized-keys and known-hosts lists, and
 /// key files: the [`ossuary-keys`](ossuary_keys) crate.

@@ -16,6 +16,7 @@
 extern crate std;
 
 mod aead;
+mod digest;
 mod error;
 #[cfg(feature = "hazmat")]
 pub mod hazmat;
@@ -31,6 +32,7 @@ mod x25519;
 
 pub use rand_core::{CryptoRng, TryCryptoRng, TryRng};
 
+pub use crate::digest::Sha256;
 pub use crate::error::Error;
 pub use crate::identity::{PublicKey, SecretKey, Signer};
 pub use crate::key_schedule::{
