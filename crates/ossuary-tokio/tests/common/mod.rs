@@ -144,4 +144,5 @@ pub(crate) fn handshake_error(e: &ossuary_tokio::Error) -> Option<ossuary_core::
 
 mod raw;
 
+#[allow(unused_imports)]
 pub(crate) use raw::Raw;
