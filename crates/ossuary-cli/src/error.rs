@@ -415,6 +415,15 @@ fn session_message(
             )
         }
         (Side::Server, E::PeerReset { reason, .. })
+            if *reason == ResetReason::CLIENT_NOT_AUTHORIZED =>
+        {
+            write!(
+                f,
+                "{peer}: the client has no identity, and only authorized keys may connect; it \
+                 gave up ({error})"
+            )
+        }
+        (Side::Server, E::PeerReset { reason, .. })
             if *reason == ResetReason::SERVER_NOT_TRUSTED =>
         {
             write!(
