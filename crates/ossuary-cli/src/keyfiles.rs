@@ -13,10 +13,36 @@ use crate::error::{Error, KeyUse};
 /// # Errors
 /// [`Error::Key`]: missing, unreadable, loose permissions, not a secret key.
 pub(crate) fn identity(path: &Path) -> Result<SecretKey, Error> {
-    keys::read_secret_key(path).map_err(|error| Error::Key {
+    let error = match keys::read_secret_key(path) {
+        Ok(key) => return Ok(key),
+        // A public key file is readable by all, so the permission check
+        // refuses it first; saying it is the wrong kind of file helps more.
+        Err(keys::Error::Permissions { .. }) if starts_like_a_public_key(path) => {
+            keys::Error::Parse {
+                file: Some(path.to_path_buf()),
+                line: Some(1),
+                expected: keys::Expected::SecretKey,
+                found: keys::Found::PublicKey,
+            }
+        }
+        Err(error) => error,
+    };
+    Err(Error::Key {
         what: KeyUse::Identity,
         error,
     })
+}
+
+/// Whether the file starts with a public key line's key type. Reads only
+/// the first 16 bytes: of a secret key file, that is part of its header,
+/// never the secret.
+fn starts_like_a_public_key(path: &Path) -> bool {
+    use std::io::Read as _;
+    const PREFIX: &[u8] = b"ossuary-ed25519 ";
+    let mut start = [0u8; PREFIX.len()];
+    std::fs::File::open(path)
+        .and_then(|mut file| file.read_exact(&mut start))
+        .is_ok_and(|()| start == PREFIX)
 }
 
 /// Reads an authorized-keys file, which must list at least one key.
