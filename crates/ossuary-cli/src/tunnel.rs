@@ -86,12 +86,12 @@ pub(crate) async fn run(args: &TunnelArgs, signals: &mut Signals) -> Result<(), 
         idle: args.idle.idle_timeout.map(Duration::from_secs),
     });
     log(format_args!(
-        "{} {} -> {} ({}; at most {} connections)",
+        "listening on {}, {} to {} ({}; at most {} connections)",
+        listener.local_addr(),
         match args.mode() {
             Mode::Encrypt => "encrypting",
             Mode::Decrypt => "decrypting",
         },
-        listener.local_addr(),
         end.to,
         end.ossuary,
         args.max_connections

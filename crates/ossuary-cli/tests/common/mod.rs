@@ -191,7 +191,8 @@ impl Running {
     pub(crate) fn listening(&mut self) -> String {
         let line = self.wait_line("listening on ");
         let rest = line.split("listening on ").nth(1).unwrap();
-        rest.split_whitespace().next().unwrap().to_owned()
+        let addr = rest.split_whitespace().next().unwrap();
+        addr.trim_end_matches([',', ';']).to_owned()
     }
 
     /// Writes `bytes` to stdin.
@@ -217,6 +218,38 @@ impl Running {
             }
         }
         self.stdout_buf.drain(..n).collect()
+    }
+
+    /// Waits (at most [`STEP`]) until stdout holds `text`; returns all of
+    /// stdout so far, which stays to be read.
+    pub(crate) fn wait_stdout(&mut self, text: &str) -> String {
+        let deadline = Instant::now() + STEP;
+        loop {
+            let so_far = String::from_utf8_lossy(&self.stdout_buf).into_owned();
+            if so_far.contains(text) {
+                return so_far;
+            }
+            let left = deadline.saturating_duration_since(Instant::now());
+            match self.stdout.recv_timeout(left) {
+                Ok(chunk) => self.stdout_buf.extend_from_slice(&chunk),
+                Err(e) => panic!("stdout lacks {text:?} ({e:?}): {so_far:?}"),
+            }
+        }
+    }
+
+    /// Waits (at most [`STEP`]) until `n` stderr lines contain `text`.
+    pub(crate) fn wait_lines(&mut self, text: &str, n: usize) {
+        let deadline = Instant::now() + STEP;
+        while self.seen.iter().filter(|l| l.contains(text)).count() < n {
+            let left = deadline.saturating_duration_since(Instant::now());
+            match self.lines.recv_timeout(left) {
+                Ok(line) => self.seen.push(line),
+                Err(e) => panic!(
+                    "fewer than {n} stderr lines with {text:?} ({e:?}); saw {:?}",
+                    self.seen
+                ),
+            }
+        }
     }
 
     /// Sends `signal` (`INT`, `TERM`, `KILL`) with kill(1).
