@@ -125,7 +125,7 @@ fn fifty_concurrent_echo_connections_every_byte_checked() {
             thread::spawn(move || {
                 // Different sizes and contents per connection, up to 384 KiB.
                 let len = 1000 + (i as usize) * 8 * 1024;
-                let data: Vec<u8> = (0..len).map(|j| (j as u32 ^ i * 7) as u8).collect();
+                let data: Vec<u8> = (0..len).map(|j| (j as u32 ^ (i * 7)) as u8).collect();
                 echo_all(&outer, &data);
                 len
             })
