@@ -44,6 +44,11 @@ pub(crate) async fn run(args: &DemoArgs) -> Result<(), Error> {
             addr: peer.clone(),
             error,
         })?;
+    // Small messages go out at once (no Nagle delay on the echo).
+    tcp.set_nodelay(true).map_err(|error| Error::Connect {
+        addr: peer.clone(),
+        error,
+    })?;
     let session = |error| Error::Session {
         peer: peer.clone(),
         side: Side::Client,
@@ -137,6 +142,10 @@ async fn echo_server(
         error,
     })?;
     let peer = peer.to_string();
+    tcp.set_nodelay(true).map_err(|error| Error::Transport {
+        peer: peer.clone(),
+        error,
+    })?;
     let session = |error| Error::Session {
         peer: peer.clone(),
         side: Side::Server,
