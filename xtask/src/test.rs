@@ -15,6 +15,9 @@ const APT_TOOLS: &[(&str, &str)] = &[
     ("cc", "gcc"),
     ("nm", "binutils"),
     ("readelf", "binutils"),
+    // The `ossuary tunnel` test carries an unmodified HTTP server and client.
+    ("python3", "python3"),
+    ("curl", "curl"),
 ];
 
 /// What a step does.
@@ -159,8 +162,8 @@ const STEPS: &[Step] = &[
             "--locked",
             "--release",
             "-p",
-            "ossuary-core",
-            "--example",
+            "ossuary-cli",
+            "--",
             "demo",
         ]),
     },

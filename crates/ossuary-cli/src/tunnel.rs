@@ -135,6 +135,8 @@ pub(crate) async fn run(args: &TunnelArgs, signals: &mut Signals) -> Result<(), 
     };
 
     drop(listener);
+    // Connections that have ended but were not yet collected are not open.
+    while tasks.try_join_next().is_some() {}
     let open = tasks.len();
     let drain = Duration::from_secs(args.drain_timeout);
     log(format_args!(

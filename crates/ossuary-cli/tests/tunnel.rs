@@ -147,8 +147,12 @@ fn fifty_concurrent_echo_connections_every_byte_checked() {
         50 * 1000 + 8 * 1024 * (49 * 50 / 2),
         "about 10 MB in all"
     );
-    stop(encrypt);
-    stop(decrypt);
+    // All ended: nothing to drain.
+    for mut end in [encrypt, decrypt] {
+        end.signal("TERM");
+        end.wait_line("SIGTERM: no longer accepting; waiting up to 30 s for 0 open connection(s)");
+        assert_eq!(end.finish().status.code(), Some(0));
+    }
 }
 
 #[test]
