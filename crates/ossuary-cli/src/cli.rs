@@ -47,9 +47,10 @@ pub(crate) enum Command {
     Pubkey(PubkeyArgs),
     /// Print the SHA256 fingerprint of a key, a key file, or each key of a list.
     Fingerprint(FingerprintArgs),
-    /// Wait for one connection and join it to stdin and stdout (the server end of an encrypted netcat).
+    /// Wait for one client and join it to stdin and stdout (the server end of an encrypted netcat).
     #[command(
-        long_about = "Wait for one Ossuary connection on ADDR, then copy stdin to the peer and \
+        long_about = "Wait on ADDR for the first client whose handshake succeeds (failed attempts \
+            are logged, and the wait goes on), then stop listening and copy stdin to the peer and \
             the peer to stdout, both at once. The end of stdin is sent as an authenticated \
             close; the peer's close ends the output. Exits when both directions have ended: \
             status 0 if the peer closed cleanly, 10 if it vanished without closing."
@@ -67,7 +68,8 @@ pub(crate) enum Command {
     Send(SendArgs),
     /// Wait for one file from `ossuary send` and save it in a directory.
     #[command(
-        long_about = "Wait on ADDR for one `ossuary send`, and save its file in DIR. The file is \
+        long_about = "Wait on ADDR for one `ossuary send` (a connection whose handshake fails is \
+            logged, and the wait goes on), and save its file in DIR. The file is \
             written to a temporary name, checked (size and SHA-256) and only then given its \
             final name, which must not exist: nothing is ever overwritten, and a failed or \
             interrupted transfer leaves nothing under the final name. The sender's file name \

@@ -12,7 +12,7 @@ use crate::client::{Ask, Client, ClientOptions};
 use crate::copy::{Activity, CopyError, copy};
 use crate::error::{Error, Side};
 use crate::net::{self, Io, Listener};
-use crate::server::{self, Server};
+use crate::server::Server;
 use crate::signal::Signals;
 
 /// `ossuary listen`: waits for one connection, then joins it to stdin and
@@ -27,23 +27,8 @@ pub(crate) async fn listen(args: &ListenArgs, signals: &mut Signals) -> Result<(
         args.access.open,
     )?;
     let listener = Listener::bind(&args.addr).await?;
-    let shown = listener.local_addr();
-    eprintln!("ossuary: listening on {shown} ({server})");
-    let (socket, peer) = signals
-        .guard(async {
-            listener.accept().await.map_err(|error| Error::Listen {
-                addr: shown.clone(),
-                error,
-            })
-        })
-        .await?;
-    // One connection: no one else is let in meanwhile.
-    drop(listener);
-    let stream = signals.guard(server.accept(socket, &peer)).await?;
-    eprintln!(
-        "ossuary: {peer}: connected, {}",
-        server::describe_client(stream.remote_public_key())
-    );
+    eprintln!("ossuary: listening on {} ({server})", listener.local_addr());
+    let (stream, peer) = server.accept_first(listener, signals).await?;
     signals
         .guard(join_stdio(
             stream,

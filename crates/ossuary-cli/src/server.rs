@@ -10,6 +10,8 @@ use ossuary_core::{Config, Connection, PublicKey, Role, SecretKey};
 use tokio::io::{AsyncRead, AsyncWrite};
 
 use crate::error::{Error, Side};
+use crate::net::{Listener, Socket};
+use crate::signal::Signals;
 use crate::{keyfiles, paths};
 
 /// A server's identity and access list, loaded once.
@@ -93,6 +95,47 @@ impl Server {
         ossuary_tokio::accept(io, conn)
             .await
             .map_err(|e| Error::handshake(peer, Side::Server, e))
+    }
+}
+
+impl Server {
+    /// Waits for the first connection whose handshake succeeds, logging
+    /// each that fails (a client that is not authorized, a port scanner,
+    /// a client that does not trust this key) and listening on, so that
+    /// nobody else's mistake or probe ends the wait; then stops listening.
+    ///
+    /// # Errors
+    /// [`Error::Listen`] if accepting fails, [`Error::Signal`].
+    pub(crate) async fn accept_first(
+        &self,
+        listener: Listener,
+        signals: &mut Signals,
+    ) -> Result<(ossuary_tokio::Stream<Socket>, String), Error> {
+        let shown = listener.local_addr();
+        loop {
+            let (socket, peer) = signals
+                .guard(async {
+                    listener.accept().await.map_err(|error| Error::Listen {
+                        addr: shown.clone(),
+                        error,
+                    })
+                })
+                .await?;
+            match signals.guard(self.accept(socket, &peer)).await {
+                Ok(stream) => {
+                    eprintln!(
+                        "ossuary: {peer}: connected, {}",
+                        describe_client(stream.remote_public_key())
+                    );
+                    return Ok((stream, peer));
+                }
+                Err(e @ Error::Signal(_)) => return Err(e),
+                Err(e) => eprintln!(
+                    "ossuary: refused a connection (status {}): {e}; still listening on {shown}",
+                    e.status().code()
+                ),
+            }
+        }
     }
 }
 

@@ -238,6 +238,36 @@ fn an_existing_file_is_never_clobbered() {
 }
 
 #[test]
+fn a_refused_attempt_does_not_end_the_wait() {
+    let home = home_with_keys();
+    std::fs::write(home.join("notes.txt"), b"second try").unwrap();
+    let (mut receiver, addr) = receive(&home, "in");
+    // The sender does not know the receiver's key yet: refused ...
+    let first = home
+        .spawn(&["send", "notes.txt", &addr, "--identity", "client.key"])
+        .finish();
+    assert_failed(&first, 4, &["is not a known server"]);
+    receiver.wait_line("refused a connection (status 4)");
+    // ... and tries again, trusting it: the receiver was still waiting.
+    let second = home
+        .spawn(&[
+            "send",
+            "notes.txt",
+            &addr,
+            "--identity",
+            "client.key",
+            "--trust-first-use",
+        ])
+        .finish();
+    assert_eq!(second.status.code(), Some(0), "{second:?}");
+    assert_eq!(receiver.finish().status.code(), Some(0));
+    assert_eq!(
+        std::fs::read(home.join("in/notes.txt")).unwrap(),
+        b"second try"
+    );
+}
+
+#[test]
 fn send_refuses_what_is_not_a_file() {
     let home = home_with_keys();
     std::fs::create_dir(home.join("a-dir")).unwrap();

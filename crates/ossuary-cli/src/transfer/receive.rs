@@ -10,7 +10,7 @@ use tokio::io::{AsyncRead, AsyncWrite};
 use crate::cli::ReceiveArgs;
 use crate::error::{Error, Side};
 use crate::net::Listener;
-use crate::server::{self, Server};
+use crate::server::Server;
 use crate::signal::Signals;
 use crate::transfer::incoming::Incoming;
 use crate::transfer::name::{Escaped, safe_name};
@@ -39,25 +39,12 @@ pub(crate) async fn receive(args: &ReceiveArgs, signals: &mut Signals) -> Result
         args.access.open,
     )?;
     let listener = Listener::bind(&args.addr).await?;
-    let shown = listener.local_addr();
     eprintln!(
-        "ossuary: listening on {shown} ({server}); saving into {}",
+        "ossuary: listening on {} ({server}); saving into {}",
+        listener.local_addr(),
         args.dir.display()
     );
-    let (socket, peer) = signals
-        .guard(async {
-            listener.accept().await.map_err(|error| Error::Listen {
-                addr: shown.clone(),
-                error,
-            })
-        })
-        .await?;
-    drop(listener);
-    let mut stream = signals.guard(server.accept(socket, &peer)).await?;
-    eprintln!(
-        "ossuary: {peer}: connected, {}",
-        server::describe_client(stream.remote_public_key())
-    );
+    let (mut stream, peer) = server.accept_first(listener, signals).await?;
     let step = Step {
         peer: &peer,
         side: Side::Server,
