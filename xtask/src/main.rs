@@ -6,6 +6,7 @@
 
 mod bench;
 mod c_tests;
+mod dist;
 mod fuzz;
 mod headers;
 mod test;
@@ -30,6 +31,9 @@ Commands:
                   run each for N seconds (default 60); fails on any crash (docs/FUZZING.md)
   c-tests         the C library's step of `test`: header check, soname and exports,
                   C tests against libossuary.a and .so with ASan/UBSan, and under valgrind
+  dist            build the release tarball for C users: dist/ossuary-<version>-<target>.tar.gz
+                  (libossuary.a and .so, ossuary.h, pkg-config and CMake files, README,
+                  LICENSE, SHA256SUMS)
   headers [--check]
                   write bindings/c/include/ossuary.h from crates/ossuary-ffi
                   (--check: fail if the committed header differs)
@@ -56,6 +60,7 @@ fn main() -> ExitCode {
         "fuzz" => fuzz::run(rest),
         "bench" => bench::run(rest),
         "headers" => headers::run(rest),
+        "dist" => dist::run(rest),
         "c-tests" if rest.is_empty() => c_tests::run("-D warnings"),
         "c-tests" => Err(util::Error::new("`c-tests` takes no arguments")),
         "tidy" if rest.is_empty() => tidy::run(),

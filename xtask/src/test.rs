@@ -4,7 +4,7 @@ use std::collections::BTreeSet;
 use std::process::Command;
 use std::time::Instant;
 
-use crate::util::{self, Error, Result};
+use crate::util::{self, Error, Result, rustflags};
 use crate::{bench, tidy};
 
 /// System tools the tests need, as `(executable, Debian packages)`. Installed with apt when
@@ -281,15 +281,6 @@ fn cargo(args: &[&str]) -> Command {
         .current_dir(util::project_root())
         .env("RUSTFLAGS", rustflags());
     cmd
-}
-
-/// `RUSTFLAGS` with `-D warnings` added.
-fn rustflags() -> String {
-    match std::env::var("RUSTFLAGS") {
-        Ok(flags) if flags.contains("-D warnings") => flags,
-        Ok(flags) if !flags.trim().is_empty() => format!("{flags} -D warnings"),
-        _ => "-D warnings".to_owned(),
-    }
 }
 
 /// Fails with an installation hint unless `cargo <sub> --version` works.
