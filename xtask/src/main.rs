@@ -5,6 +5,7 @@
 #![forbid(unsafe_code)]
 
 mod bench;
+mod c_package;
 mod c_tests;
 mod dist;
 mod fuzz;
@@ -21,7 +22,7 @@ Usage: cargo xtask <command>
 
 Commands:
   test [--quick]  run every check CI runs: fmt, clippy, tests, no_std build, docs, tidy,
-                  the C library's tests (sanitizers, valgrind), the demo, fuzzing, bench --quick (--quick skips clippy, doc and the
+                  the C library's tests (sanitizers, valgrind), the C package, the demo, fuzzing, bench --quick (--quick skips clippy, doc and the
                   release-mode steps)
   bench [--quick] build crates/ossuary-bench in release mode and print its markdown table:
                   records, handshakes, memory and wire bytes against the raw primitives,
@@ -34,6 +35,9 @@ Commands:
   dist            build the release tarball for C users: dist/ossuary-<version>-<target>.tar.gz
                   (libossuary.a and .so, ossuary.h, pkg-config and CMake files, README,
                   LICENSE, SHA256SUMS)
+  c-package       the C package's step of `test`: build the dist tarball, unpack it, build
+                  bindings/c/examples against it with pkg-config (shared and static) and
+                  CMake (both targets), check what each linked, run client against server
   headers [--check]
                   write bindings/c/include/ossuary.h from crates/ossuary-ffi
                   (--check: fail if the committed header differs)
@@ -61,6 +65,7 @@ fn main() -> ExitCode {
         "bench" => bench::run(rest),
         "headers" => headers::run(rest),
         "dist" => dist::run(rest),
+        "c-package" => c_package::run(rest),
         "c-tests" if rest.is_empty() => c_tests::run("-D warnings"),
         "c-tests" => Err(util::Error::new("`c-tests` takes no arguments")),
         "tidy" if rest.is_empty() => tidy::run(),

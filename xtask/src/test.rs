@@ -15,6 +15,12 @@ const APT_TOOLS: &[(&str, &str)] = &[
     ("cc", "gcc"),
     ("nm", "binutils"),
     ("readelf", "binutils"),
+    // The C package step (`cargo xtask c-package`) builds the examples with these.
+    ("cmake", "cmake"),
+    ("pkg-config", "pkg-config"),
+    ("make", "make"),
+    ("objdump", "binutils"),
+    ("strip", "binutils"),
 ];
 
 /// What a step does.
@@ -29,6 +35,8 @@ enum Action {
     Tidy,
     /// The C library: header check, exports, C tests under sanitizers and valgrind.
     CTests,
+    /// The dist tarball as C users get it (`cargo xtask c-package`).
+    CPackage,
     /// Check docs/vectors with the independent Python implementation.
     PythonVectors,
     /// Run `cargo xtask bench` with these arguments (it reports; numbers never fail it).
@@ -147,6 +155,11 @@ const STEPS: &[Step] = &[
         action: Action::CTests,
     },
     Step {
+        name: "C package (dist tarball; examples via pkg-config and CMake, shared and static, over loopback)",
+        slow: false,
+        action: Action::CPackage,
+    },
+    Step {
         name: "vectors (independent Python checker)",
         slow: false,
         action: Action::PythonVectors,
@@ -236,6 +249,7 @@ fn run_step(action: &Action, quick: bool) -> Result {
         Action::CargoDoc(args) => util::run(cargo(args).env("RUSTDOCFLAGS", "-D warnings")),
         Action::Tidy => tidy::run(),
         Action::CTests => crate::c_tests::run(&rustflags()),
+        Action::CPackage => crate::c_package::run(&[]),
         Action::PythonVectors => python_vectors(),
         Action::Fuzz(seconds) => {
             crate::fuzz::run_with(&crate::fuzz::Options::all_targets(*seconds))
