@@ -268,6 +268,24 @@ fn substitute(text: &str, vars: &[(&str, &str)]) -> Result<String> {
 pub(crate) fn check_no_sections(path: &Path) -> Result {
     let listing = util::output(Command::new("objdump").arg("-h").arg(path))
         .ok_or_else(|| Error::new(format!("objdump -h {} failed", path.display())))?;
+    let found = unwanted_sections(&listing);
+    if found.is_empty() {
+        println!(
+            "{}: no debug or LLVM bitcode sections",
+            path.file_name()
+                .map_or_else(String::new, |n| n.to_string_lossy().into_owned())
+        );
+        return Ok(());
+    }
+    Err(Error::new(format!(
+        "{} still has sections {}",
+        path.display(),
+        found.join(", ")
+    )))
+}
+
+/// The debug and bitcode sections named in `objdump -h` output, sorted, once each.
+fn unwanted_sections(listing: &str) -> Vec<&str> {
     let mut found: Vec<&str> = listing
         .lines()
         .filter_map(|l| {
@@ -283,21 +301,9 @@ pub(crate) fn check_no_sections(path: &Path) -> Result {
                 || *name == ".llvmcmd"
         })
         .collect();
-    if found.is_empty() {
-        println!(
-            "{}: no debug or LLVM bitcode sections",
-            path.file_name()
-                .map_or_else(String::new, |n| n.to_string_lossy().into_owned())
-        );
-        return Ok(());
-    }
     found.sort_unstable();
     found.dedup();
-    Err(Error::new(format!(
-        "{} still has sections {}",
-        path.display(),
-        found.join(", ")
-    )))
+    found
 }
 
 /// Fails unless the shared library has no symbol table beyond the dynamic one.
@@ -424,4 +430,46 @@ fn symlink(target: &str, link: &Path) -> Result {
 fn remove_dir(dir: &Path) -> Result {
     std::fs::remove_dir_all(dir)
         .map_err(|e| Error::new(format!("could not remove {}: {e}", dir.display())))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::{substitute, unwanted_sections};
+
+    #[test]
+    fn finds_debug_and_bitcode_sections_by_name_only() {
+        let listing = "\
+In archive libossuary.a:
+
+a.o:     file format elf64-x86-64
+
+Sections:
+Idx Name          Size      VMA               LMA               File off  Algn
+  0 .text.escape_debug 000000e0  0000000000000000  0000000000000000  00003720  2**4
+                  CONTENTS, ALLOC, LOAD, READONLY, CODE
+  1 .debug_info   00000010  0000000000000000  0000000000000000  00000040  2**0
+  2 .llvmbc       00000010  0000000000000000  0000000000000000  00000040  2**0
+  3 .llvmcmd      00000010  0000000000000000  0000000000000000  00000040  2**0
+
+b.o:     file format elf64-x86-64
+  0 .zdebug_line  00000010  0000000000000000  0000000000000000  00000040  2**0
+  1 .debug_info   00000010  0000000000000000  0000000000000000  00000040  2**0
+";
+        assert_eq!(
+            unwanted_sections(listing),
+            [".debug_info", ".llvmbc", ".llvmcmd", ".zdebug_line"]
+        );
+        assert!(unwanted_sections("  0 .text.escape_debug 000000e0\n").is_empty());
+    }
+
+    #[test]
+    fn substitutes_and_refuses_leftover_placeholders() -> crate::util::Result {
+        let vars = [("@VERSION@", "0.1.0")];
+        assert_eq!(
+            substitute("Version: @VERSION@\n${prefix}/lib\n", &vars)?,
+            "Version: 0.1.0\n${prefix}/lib\n"
+        );
+        assert!(substitute("Libs: @LIBS_PRIVATE@\n", &vars).is_err());
+        Ok(())
+    }
 }
