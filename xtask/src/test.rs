@@ -155,8 +155,9 @@ const STEPS: &[Step] = &[
         action: Action::CTests,
     },
     Step {
+        // A release build: skipped by --quick, like the other release-mode steps.
         name: "C package (dist tarball; examples via pkg-config and CMake, shared and static, over loopback)",
-        slow: false,
+        slow: true,
         action: Action::CPackage,
     },
     Step {
