@@ -24,19 +24,11 @@
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
+use crate::shipped;
 use crate::util::{self, Error, Result};
 
 /// The templates, relative to the workspace root.
 const TEMPLATES: &str = "bindings/c/dist";
-
-/// What `build_shipped_library` produced.
-pub(crate) struct ShippedLibrary {
-    /// The directory holding `libossuary.a` and `libossuary.so`.
-    pub(crate) dir: PathBuf,
-    /// The linker arguments for the native libraries the static library needs, as rustc
-    /// printed them (`-lc -lm ...`), in its order.
-    pub(crate) native_static_libs: Vec<String>,
-}
 
 /// A tarball written by [`build`].
 pub(crate) struct Dist {
@@ -58,60 +50,11 @@ pub(crate) fn run(args: &[String]) -> Result {
     Ok(())
 }
 
-/// Builds the library exactly as it ships: the one place that decides the profile and
-/// the flags (`cargo build --release`, with the `RUSTFLAGS` of `cargo xtask test`, so
-/// the test step reuses it).
-///
-/// It runs `cargo rustc` rather than `cargo build` only to add
-/// `--print native-static-libs` to the library's own compilation; cargo replays that
-/// note when the build is fresh, so the list always comes from the artifacts returned.
-pub(crate) fn build_shipped_library() -> Result<ShippedLibrary> {
-    let mut cmd = Command::new(util::cargo());
-    cmd.current_dir(util::project_root())
-        .env("RUSTFLAGS", util::rustflags())
-        .args([
-            "rustc",
-            "--release",
-            "--locked",
-            "-p",
-            "ossuary-ffi",
-            "--lib",
-            "--",
-            "--print",
-            "native-static-libs",
-        ]);
-    let shown = util::display_cmd(&cmd);
-    println!("$ {shown}");
-    let out = cmd
-        .output()
-        .map_err(|e| Error::new(format!("could not start `{shown}`: {e}")))?;
-    let stderr = String::from_utf8_lossy(&out.stderr);
-    eprint!("{stderr}");
-    if !out.status.success() {
-        return Err(Error::new(format!("`{shown}` failed ({})", out.status)));
-    }
-    let native_static_libs = stderr
-        .lines()
-        .filter_map(|l| l.split_once("native-static-libs:"))
-        .map(|(_, libs)| libs.split_whitespace().map(str::to_owned).collect())
-        .next_back()
-        .ok_or_else(|| {
-            Error::new(format!(
-                "`{shown}` printed no native-static-libs note: cannot tell which system \
-                 libraries libossuary.a needs"
-            ))
-        })?;
-    Ok(ShippedLibrary {
-        dir: util::target_dir().join("release"),
-        native_static_libs,
-    })
-}
-
 /// Builds the library and writes the tarball and its checksum file into `dist/`.
 pub(crate) fn build() -> Result<Dist> {
     let root = util::project_root();
     crate::headers::check(&util::rustflags())?;
-    let lib = build_shipped_library()?;
+    let lib = shipped::build(&util::rustflags())?;
     let version = util::workspace_version()?;
     let target = host_target()?;
     let pointer_bits = pointer_width()?;
@@ -155,6 +98,7 @@ pub(crate) fn build() -> Result<Dist> {
     )?;
     check_no_sections(&so)?;
     check_stripped(&so)?;
+    shipped::check_size(&so)?;
     crate::c_tests::check_shared_library(&so)?;
     check_soname(&so, &soname)?;
     symlink(&so_real, &lib_out.join(&soname))?;
