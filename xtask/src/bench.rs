@@ -24,7 +24,8 @@ const BACKENDS: &[(&str, &str)] = &[("ring", "ring"), ("aws-lc-rs", "aws-lc-rs")
 /// the C API benchmark takes the first two); `--aead` is added from the build's dependency
 /// graph unless given.
 pub(crate) fn run(args: &[String]) -> Result {
-    run_with(args, "")
+    // The RUSTFLAGS of `cargo xtask test` and `cargo xtask dist`, so their builds are reused.
+    run_with(args, &util::rustflags())
 }
 
 /// [`run`], with `extra_rustflags` (such as `-D warnings`) added to every build's.
@@ -59,7 +60,7 @@ fn c_library(args: &[String], extra_rustflags: &str) -> Result {
             .env("RUSTFLAGS", shipped::rustflags(extra_rustflags))
             .current_dir(util::project_root()),
     )?;
-    let size = shipped::stripped_so_size(&shipped::build(extra_rustflags)?)?;
+    let size = shipped::stripped_so_size(&shipped::build(extra_rustflags)?.dir)?;
     let verdict = if size < shipped::SIZE_LIMIT {
         "met"
     } else {

@@ -48,7 +48,7 @@ fn run_in(root: &Path, target: &Path, work: &Path) -> Result {
     let so = target.join("libossuary.so");
     check_shared_library(&so)?;
     // The soname, and the development link, as a package installs them.
-    let soname = format!("libossuary.so.{}", major_version(root)?);
+    let soname = format!("libossuary.so.{}", major_version()?);
     std::fs::copy(&so, lib_dir.join(&soname))
         .map_err(|e| Error::new(format!("could not copy {}: {e}", so.display())))?;
     std::os::unix::fs::symlink(&soname, lib_dir.join("libossuary.so"))
@@ -122,7 +122,7 @@ fn run_test(mut cmd: Command) -> Result {
 }
 
 /// The soname and the exported symbols of the shared library.
-fn check_shared_library(so: &Path) -> Result {
+pub(crate) fn check_shared_library(so: &Path) -> Result {
     let dynamic = util::output(Command::new("readelf").arg("-d").arg(so))
         .ok_or_else(|| Error::new(format!("readelf -d {} failed", so.display())))?;
     let soname = dynamic
@@ -154,14 +154,7 @@ fn check_shared_library(so: &Path) -> Result {
 }
 
 /// The major version in `[workspace.package]`.
-fn major_version(root: &Path) -> Result<String> {
-    let manifest = util::read_to_string(&root.join("Cargo.toml"))?;
-    manifest
-        .lines()
-        .skip_while(|l| l.trim() != "[workspace.package]")
-        .find(|l| l.trim_start().starts_with("version"))
-        .and_then(|l| l.split('"').nth(1))
-        .and_then(|v| v.split('.').next())
-        .map(str::to_owned)
-        .ok_or_else(|| Error::new("no version in [workspace.package]"))
+fn major_version() -> Result<String> {
+    let version = util::workspace_version()?;
+    Ok(version.split('.').next().unwrap_or(&version).to_owned())
 }

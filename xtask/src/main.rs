@@ -5,7 +5,9 @@
 #![forbid(unsafe_code)]
 
 mod bench;
+mod c_package;
 mod c_tests;
+mod dist;
 mod fuzz;
 mod headers;
 mod shipped;
@@ -21,7 +23,7 @@ Usage: cargo xtask <command>
 
 Commands:
   test [--quick]  run every check CI runs: fmt, clippy, tests, no_std build, docs, tidy,
-                  the C library's tests (sanitizers, valgrind), the demo, fuzzing, bench --quick (--quick skips clippy, doc and the
+                  the C library's tests (sanitizers, valgrind), the C package, the demo, fuzzing, bench --quick (--quick skips clippy, doc and the
                   release-mode steps)
   bench [--quick] build crates/ossuary-bench in release mode and print its markdown table:
                   records, handshakes, memory and wire bytes against the raw primitives,
@@ -33,6 +35,12 @@ Commands:
                   run each for N seconds (default 60); fails on any crash (docs/FUZZING.md)
   c-tests         the C library's step of `test`: header check, soname and exports,
                   C tests against libossuary.a and .so with ASan/UBSan, and under valgrind
+  dist            build the release tarball for C users: dist/ossuary-<version>-<target>.tar.gz
+                  (libossuary.a and .so, ossuary.h, pkg-config and CMake files, README,
+                  LICENSE, SHA256SUMS)
+  c-package       the C package's step of `test`: build the dist tarball, unpack it, build
+                  bindings/c/examples against it with pkg-config (shared and static) and
+                  CMake (both targets), check what each linked, run client against server
   headers [--check]
                   write bindings/c/include/ossuary.h from crates/ossuary-ffi
                   (--check: fail if the committed header differs)
@@ -59,6 +67,8 @@ fn main() -> ExitCode {
         "fuzz" => fuzz::run(rest),
         "bench" => bench::run(rest),
         "headers" => headers::run(rest),
+        "dist" => dist::run(rest),
+        "c-package" => c_package::run(rest),
         "c-tests" if rest.is_empty() => c_tests::run("-D warnings"),
         "c-tests" => Err(util::Error::new("`c-tests` takes no arguments")),
         "tidy" if rest.is_empty() => tidy::run(),

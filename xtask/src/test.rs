@@ -4,7 +4,7 @@ use std::collections::BTreeSet;
 use std::process::Command;
 use std::time::Instant;
 
-use crate::util::{self, Error, Result};
+use crate::util::{self, Error, Result, rustflags};
 use crate::{bench, tidy};
 
 /// System tools the tests need, as `(executable, Debian packages)`. Installed with apt when
@@ -15,6 +15,12 @@ const APT_TOOLS: &[(&str, &str)] = &[
     ("cc", "gcc"),
     ("nm", "binutils"),
     ("readelf", "binutils"),
+    // The C package step (`cargo xtask c-package`) builds the examples with these.
+    ("cmake", "cmake"),
+    ("pkg-config", "pkg-config"),
+    ("make", "make"),
+    ("objdump", "binutils"),
+    ("strip", "binutils"),
     // The `ossuary tunnel` test carries an unmodified HTTP server and client.
     ("python3", "python3"),
     ("curl", "curl"),
@@ -32,6 +38,8 @@ enum Action {
     Tidy,
     /// The C library: header check, exports, C tests under sanitizers and valgrind.
     CTests,
+    /// The dist tarball as C users get it (`cargo xtask c-package`).
+    CPackage,
     /// Check docs/vectors with the independent Python implementation.
     PythonVectors,
     /// Run `cargo xtask bench` with these arguments (it reports; numbers never fail it).
@@ -150,6 +158,12 @@ const STEPS: &[Step] = &[
         action: Action::CTests,
     },
     Step {
+        // A release build: skipped by --quick, like the other release-mode steps.
+        name: "C package (dist tarball; examples via pkg-config and CMake, shared and static, over loopback)",
+        slow: true,
+        action: Action::CPackage,
+    },
+    Step {
         name: "vectors (independent Python checker)",
         slow: false,
         action: Action::PythonVectors,
@@ -239,6 +253,7 @@ fn run_step(action: &Action, quick: bool) -> Result {
         Action::CargoDoc(args) => util::run(cargo(args).env("RUSTDOCFLAGS", "-D warnings")),
         Action::Tidy => tidy::run(),
         Action::CTests => crate::c_tests::run(&rustflags()),
+        Action::CPackage => crate::c_package::run(&[]),
         Action::PythonVectors => python_vectors(),
         Action::Fuzz(seconds) => {
             crate::fuzz::run_with(&crate::fuzz::Options::all_targets(*seconds))
@@ -284,15 +299,6 @@ fn cargo(args: &[&str]) -> Command {
         .current_dir(util::project_root())
         .env("RUSTFLAGS", rustflags());
     cmd
-}
-
-/// `RUSTFLAGS` with `-D warnings` added.
-fn rustflags() -> String {
-    match std::env::var("RUSTFLAGS") {
-        Ok(flags) if flags.contains("-D warnings") => flags,
-        Ok(flags) if !flags.trim().is_empty() => format!("{flags} -D warnings"),
-        _ => "-D warnings".to_owned(),
-    }
 }
 
 /// Fails with an installation hint unless `cargo <sub> --version` works.

@@ -86,3 +86,33 @@ pub(crate) fn on_path(name: &str) -> bool {
     };
     std::env::split_paths(&path).any(|dir| dir.join(name).is_file())
 }
+
+/// `RUSTFLAGS` with `-D warnings` added.
+///
+/// Every cargo step of `cargo xtask test` gets the same `RUSTFLAGS`, so steps sharing
+/// `target/` do not rebuild each other's artifacts.
+pub(crate) fn rustflags() -> String {
+    match std::env::var("RUSTFLAGS") {
+        Ok(flags) if flags.contains("-D warnings") => flags,
+        Ok(flags) if !flags.trim().is_empty() => format!("{flags} -D warnings"),
+        _ => "-D warnings".to_owned(),
+    }
+}
+
+/// The version in the workspace manifest's `[workspace.package]`, such as `0.1.0`.
+pub(crate) fn workspace_version() -> Result<String> {
+    let manifest = read_to_string(&project_root().join("Cargo.toml"))?;
+    manifest
+        .lines()
+        .skip_while(|l| l.trim() != "[workspace.package]")
+        .find(|l| l.trim_start().starts_with("version"))
+        .and_then(|l| l.split('"').nth(1))
+        .map(str::to_owned)
+        .ok_or_else(|| Error::new("no version in [workspace.package] of Cargo.toml"))
+}
+
+/// The cargo target directory: `$CARGO_TARGET_DIR`, or `target/` in the workspace.
+pub(crate) fn target_dir() -> PathBuf {
+    std::env::var_os("CARGO_TARGET_DIR")
+        .map_or_else(|| project_root().join("target"), PathBuf::from)
+}
