@@ -24,6 +24,8 @@ const APT_TOOLS: &[(&str, &str)] = &[
     // The `ossuary tunnel` test carries an unmodified HTTP server and client.
     ("python3", "python3"),
     ("curl", "curl"),
+    // ... and answers the first-use question on a pseudo-terminal.
+    ("script", "bsdutils"),
 ];
 
 /// What a step does.

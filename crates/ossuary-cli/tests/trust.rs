@@ -217,3 +217,59 @@ fn the_default_identity_and_known_hosts_live_in_home() {
     assert!(home.join(".ossuary/known_hosts").exists());
     assert_eq!(server.finish().status.code(), Some(0));
 }
+
+/// `ossuary connect ADDR --identity client.key` on a pseudo-terminal
+/// (util-linux `script`), so that stdin is a terminal.
+fn connect_on_a_terminal(home: &Home, addr: &str) -> Running {
+    let command = format!(
+        "{} connect {addr} --identity client.key",
+        env!("CARGO_BIN_EXE_ossuary")
+    );
+    let mut script = std::process::Command::new("script");
+    script
+        .args(["-qec", &command, "/dev/null"])
+        .env("HOME", home.path())
+        .current_dir(home.path());
+    home.spawn_with(script, true)
+}
+
+#[test]
+fn on_a_terminal_an_unknown_server_is_asked_about() {
+    let home = home_with_keys();
+    let server_fp = home.fingerprint("server.key.pub");
+    let known_hosts = home.join(".ossuary/known_hosts");
+
+    // "no": refused, nothing recorded.
+    let (mut server, addr) = listen(&home, "server.key", true);
+    let mut client = connect_on_a_terminal(&home, &addr);
+    let shown = client.wait_stdout("Trust it and record it?");
+    assert!(
+        shown.contains(&format!(
+            "{addr} is not a known server. Its key fingerprint is {server_fp}"
+        )),
+        "{shown}"
+    );
+    client.send(b"no\n");
+    let out = client.finish();
+    assert_eq!(out.status.code(), Some(4), "{out:?}");
+    assert!(String::from_utf8_lossy(&out.stdout).contains("Not trusted, as answered"));
+    assert!(!known_hosts.exists());
+    server.wait_line("refused a connection (status 4)");
+
+    // "yes": recorded, and the session goes on on the same terminal.
+    let mut client = connect_on_a_terminal(&home, &addr);
+    client.wait_stdout("Trust it and record it?");
+    client.send(b"yes\n");
+    client.wait_stdout(&format!("recorded {addr}"));
+    client.send(b"typed after the answer\n");
+    assert_eq!(server.read_stdout(23), b"typed after the answer\n");
+    client.send(b"\x04"); // Ctrl-D: the end of input
+    server.close_stdin();
+    assert_eq!(server.finish().status.code(), Some(0));
+    assert_eq!(client.finish().status.code(), Some(0));
+    let recorded = std::fs::read_to_string(&known_hosts).unwrap();
+    assert!(
+        recorded.starts_with(&format!("{addr} ossuary-ed25519 ")),
+        "{recorded}"
+    );
+}
