@@ -5,6 +5,7 @@
 #![forbid(unsafe_code)]
 
 mod bench;
+mod bench_cli;
 mod c_package;
 mod c_tests;
 mod dist;
@@ -30,6 +31,10 @@ Commands:
                   snow and rustls; then records through the C API against the Rust API
                   and the size of libossuary.so, both as the library ships
                   (--quick: under two minutes after the build)
+  bench-cli [--quick]
+                  the `ossuary tunnel` pair against a spiped pair (installed with apt if
+                  missing) and plain TCP over loopback: throughput and connection set-up
+                  rate (docs/PERFORMANCE.md, "The ossuary command" section)
   fuzz [--seconds N] [--target T]... [--sanitizer none|address] [--runs R]
                   build every fuzz target in fuzz/ (installing cargo-fuzz if missing) and
                   run each for N seconds (default 60); fails on any crash (docs/FUZZING.md)
@@ -66,6 +71,7 @@ fn main() -> ExitCode {
         "test" => test::run(rest),
         "fuzz" => fuzz::run(rest),
         "bench" => bench::run(rest),
+        "bench-cli" => bench_cli::run(rest),
         "headers" => headers::run(rest),
         "dist" => dist::run(rest),
         "c-package" => c_package::run(rest),
