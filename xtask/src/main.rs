@@ -34,7 +34,7 @@ Commands:
   bench-cli [--quick]
                   the `ossuary tunnel` pair against a spiped pair (installed with apt if
                   missing) and plain TCP over loopback: throughput and connection set-up
-                  rate (docs/PERFORMANCE.md, "The ossuary command" section)
+                  rate (docs/PERFORMANCE.md, section on the ossuary command)
   fuzz [--seconds N] [--target T]... [--sanitizer none|address] [--runs R]
                   build every fuzz target in fuzz/ (installing cargo-fuzz if missing) and
                   run each for N seconds (default 60); fails on any crash (docs/FUZZING.md)
