@@ -51,7 +51,11 @@ pub(crate) fn run(args: &[String]) -> Result {
                     connections: 200,
                 }
             }
-            other => return Err(Error::new(format!("`bench-cli`: unknown argument `{other}`"))),
+            other => {
+                return Err(Error::new(format!(
+                    "`bench-cli`: unknown argument `{other}`"
+                )));
+            }
         }
     }
     crate::test::ensure_apt(&[("spiped", "spiped")])?;
@@ -163,7 +167,10 @@ impl Drop for Procs {
 /// (8 bytes, big-endian). Returns its address.
 fn sink() -> Result<String> {
     let listener = TcpListener::bind("127.0.0.1:0").map_err(io("bind the sink"))?;
-    let addr = listener.local_addr().map_err(io("sink address"))?.to_string();
+    let addr = listener
+        .local_addr()
+        .map_err(io("sink address"))?
+        .to_string();
     thread::spawn(move || {
         for tcp in listener.incoming() {
             let Ok(mut tcp) = tcp else { continue };
@@ -188,7 +195,10 @@ fn sink() -> Result<String> {
 /// Starts an `ossuary tunnel --decrypt` in front of `sink` and an `--encrypt` end towards
 /// it, with fresh keys in `dir`; returns the encrypting end's address.
 fn start_ossuary(bin: &Path, dir: &Path, sink: &str, procs: &mut Procs) -> Result<String> {
-    for (file, comment) in [("server.key", "bench server"), ("client.key", "bench client")] {
+    for (file, comment) in [
+        ("server.key", "bench server"),
+        ("client.key", "bench client"),
+    ] {
         util::run(
             Command::new(bin)
                 .args(["keygen", "-o", file, "-C", comment])
@@ -232,7 +242,13 @@ fn start_ossuary(bin: &Path, dir: &Path, sink: &str, procs: &mut Procs) -> Resul
 /// log (a line per connection) is read and dropped, so that it never blocks on stderr.
 fn tunnel(bin: &Path, dir: &Path, args: &[&str], procs: &mut Procs) -> Result<String> {
     let mut child = Command::new(bin)
-        .args(["tunnel", "--listen", "127.0.0.1:0", "--max-connections", "1000"])
+        .args([
+            "tunnel",
+            "--listen",
+            "127.0.0.1:0",
+            "--max-connections",
+            "1000",
+        ])
         .args(args)
         .current_dir(dir)
         .stdin(Stdio::null())
@@ -248,12 +264,10 @@ fn tunnel(bin: &Path, dir: &Path, args: &[&str], procs: &mut Procs) -> Result<St
         let mut sent = false;
         for line in BufReader::new(stderr).lines() {
             let Ok(line) = line else { break };
-            if !sent {
-                if let Some(rest) = line.split("listening on ").nth(1) {
-                    let addr = rest.split([',', ' ']).next().unwrap_or_default().to_owned();
-                    let _ = tx.send(addr);
-                    sent = true;
-                }
+            if !sent && let Some(rest) = line.split("listening on ").nth(1) {
+                let addr = rest.split([',', ' ']).next().unwrap_or_default().to_owned();
+                let _ = tx.send(addr);
+                sent = true;
             }
         }
     });
@@ -299,7 +313,10 @@ fn start_spiped(dir: &Path, sink: &str, procs: &mut Procs) -> Result<String> {
 /// A loopback port that was free a moment ago (spiped cannot report the port it got).
 fn free_port() -> Result<u16> {
     let listener = TcpListener::bind("127.0.0.1:0").map_err(io("find a free port"))?;
-    Ok(listener.local_addr().map_err(io("find a free port"))?.port())
+    Ok(listener
+        .local_addr()
+        .map_err(io("find a free port"))?
+        .port())
 }
 
 /// Waits until something accepts connections on `port` (at most [`WAIT`]).
@@ -342,7 +359,9 @@ fn set_up(addr: &str, n: usize) -> Result<f64> {
         let mut tcp = connect(addr)?;
         tcp.write_all(b"x").map_err(io("send"))?;
         if finish(&mut tcp)? != 1 {
-            return Err(Error::new(format!("{addr}: a one-byte connection lost its byte")));
+            return Err(Error::new(format!(
+                "{addr}: a one-byte connection lost its byte"
+            )));
         }
     }
     Ok(n as f64 / start.elapsed().as_secs_f64())
@@ -352,7 +371,8 @@ fn set_up(addr: &str, n: usize) -> Result<f64> {
 fn connect(addr: &str) -> Result<TcpStream> {
     let tcp = TcpStream::connect(addr).map_err(io("connect"))?;
     tcp.set_nodelay(true).map_err(io("set TCP_NODELAY"))?;
-    tcp.set_read_timeout(Some(WAIT)).map_err(io("set a timeout"))?;
+    tcp.set_read_timeout(Some(WAIT))
+        .map_err(io("set a timeout"))?;
     Ok(tcp)
 }
 
