@@ -9,6 +9,9 @@ use clap::{ArgGroup, Args, Parser, Subcommand, ValueEnum};
 use crate::addr::Addr;
 use crate::exit;
 
+/// The address forms, for help texts.
+const ADDR_FORMS: &str = "HOST:PORT, [IPv6]:PORT or unix:PATH";
+
 /// `ossuary`: an encrypted, authenticated channel over TCP or UNIX sockets.
 #[derive(Debug, Parser)]
 #[command(
@@ -177,8 +180,8 @@ pub(crate) struct Timeouts {
 #[derive(Debug, Args)]
 #[command(group(ArgGroup::new("access").args(["authorized_keys", "open"]).required(true)))]
 pub(crate) struct ListenArgs {
-    /// Where to listen: HOST:PORT, [IPv6]:PORT or unix:PATH.
-    #[arg(value_name = "ADDR")]
+    /// Where to listen (an address).
+    #[arg(value_name = "ADDR", help = format!("Where to listen: {ADDR_FORMS}"))]
     pub(crate) addr: Addr,
     /// The server's secret key [default: ~/.ossuary/identity].
     #[arg(long, value_name = "FILE")]
@@ -192,8 +195,8 @@ pub(crate) struct ListenArgs {
 /// `ossuary connect`.
 #[derive(Debug, Args)]
 pub(crate) struct ConnectArgs {
-    /// The server: HOST:PORT, [IPv6]:PORT or unix:PATH.
-    #[arg(value_name = "ADDR")]
+    /// The server (an address).
+    #[arg(value_name = "ADDR", help = format!("The server: {ADDR_FORMS}"))]
     pub(crate) addr: Addr,
     #[command(flatten)]
     pub(crate) identity: ClientIdentity,
@@ -219,8 +222,8 @@ pub(crate) struct SendArgs {
     /// The file to send.
     #[arg(value_name = "FILE")]
     pub(crate) file: PathBuf,
-    /// The receiver: HOST:PORT, [IPv6]:PORT or unix:PATH.
-    #[arg(value_name = "ADDR")]
+    /// The receiver (an address).
+    #[arg(value_name = "ADDR", help = format!("The receiver: {ADDR_FORMS}"))]
     pub(crate) addr: Addr,
     /// The name to offer the receiver [default: FILE's own name].
     #[arg(long, value_name = "NAME")]
@@ -247,8 +250,8 @@ pub(crate) struct StallTimeout {
 #[derive(Debug, Args)]
 #[command(group(ArgGroup::new("access").args(["authorized_keys", "open"]).required(true)))]
 pub(crate) struct ReceiveArgs {
-    /// Where to listen: HOST:PORT, [IPv6]:PORT or unix:PATH.
-    #[arg(value_name = "ADDR")]
+    /// Where to listen (an address).
+    #[arg(value_name = "ADDR", help = format!("Where to listen: {ADDR_FORMS}"))]
     pub(crate) addr: Addr,
     /// The directory to save the file in.
     #[arg(
@@ -280,11 +283,11 @@ pub(crate) enum Mode {
 #[derive(Debug, Args)]
 #[command(group(ArgGroup::new("mode").args(["encrypt", "decrypt"]).required(true)))]
 pub(crate) struct TunnelArgs {
-    /// Accept connections here: HOST:PORT, [IPv6]:PORT or unix:PATH.
-    #[arg(long, value_name = "ADDR")]
+    /// Accept connections here (an address).
+    #[arg(long, value_name = "ADDR", help = format!("Accept connections here: {ADDR_FORMS}"))]
     pub(crate) listen: Addr,
-    /// Carry each to here: HOST:PORT, [IPv6]:PORT or unix:PATH.
-    #[arg(long, value_name = "ADDR")]
+    /// Carry each to here (an address).
+    #[arg(long, value_name = "ADDR", help = format!("Carry each to here: {ADDR_FORMS}"))]
     pub(crate) to: Addr,
     /// Plain connections in on --listen, Ossuary out to --to (the client end).
     #[arg(long)]
