@@ -60,7 +60,9 @@ const DEPENDENCY_TABLE: &[(&str, &[&str])] = &[
         ],
     ),
     ("ossuary-ffi", &["ossuary-core"]),
-    ("ossuary-cli", &["ossuary-core"]),
+    // The tokio adapter: built on core's public API, as `Stream` is.
+    ("ossuary-tokio", &["ossuary-core"]),
+    ("ossuary-cli", &["ossuary-core", "ossuary-tokio"]),
     ("xtask", &[]),
 ];
 
@@ -82,6 +84,7 @@ const LAYERED_LIBRARIES: &[&str] = &[
     "ossuary-core",
     "ossuary-keys",
     "ossuary-ffi",
+    "ossuary-tokio",
 ];
 
 /// Macros that must not be left in library or binary sources.
