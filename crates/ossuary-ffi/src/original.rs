@@ -7,7 +7,7 @@
 //! the call got past its argument checks.
 #![allow(unsafe_code)]
 
-use ossuary_core::{HandshakeStatus, PublicKey, SecretKey};
+use ossuary_core::{HandshakeStatus, PublicKey};
 use safer_ffi::prelude::*;
 
 use crate::boundary::{self, Status, catch, status};
@@ -40,17 +40,19 @@ pub unsafe fn ossuary_create_connection(
         let Some(kind) = OssuaryConnType::from_int(conn_type) else {
             return core::ptr::null_mut();
         };
-        let key = if auth_key.is_null() {
+        let secret = if auth_key.is_null() {
             None
         } else {
             // SAFETY: the caller promises a non-NULL `auth_key` points to 32
-            // readable bytes (documented above).
-            match unsafe { boundary::key(auth_key) } {
-                Ok(key) => Some(key),
+            // readable bytes (documented above). The copy of its bytes made
+            // there is wiped; the key wipes itself when dropped, on failure
+            // below as with the connection.
+            match unsafe { boundary::secret_key(auth_key) } {
+                Ok(secret) => Some(secret),
                 Err(_) => return core::ptr::null_mut(),
             }
         };
-        match OssuaryConnection::create(kind, key) {
+        match OssuaryConnection::create(kind, secret) {
             Ok(conn) => Box::into_raw(Box::new(conn)),
             Err(_) => core::ptr::null_mut(),
         }
@@ -105,11 +107,10 @@ pub unsafe fn ossuary_set_secret_key(conn: *mut OssuaryConnection, key: *const u
         // SAFETY: the caller promises a live connection, used by no other call
         // at the same time.
         let handle = unsafe { boundary::conn(conn) }?;
-        // SAFETY: the caller promises `key` points to 32 readable bytes.
-        let key = unsafe { boundary::key(key) }?;
-        handle
-            .conn()
-            .set_identity(Box::new(SecretKey::from_bytes(&key)))?;
+        // SAFETY: the caller promises `key` points to 32 readable bytes; the
+        // copy of them made there is wiped.
+        let secret = unsafe { boundary::secret_key(key) }?;
+        handle.conn().set_identity(Box::new(secret))?;
         Ok(0)
     })
 }

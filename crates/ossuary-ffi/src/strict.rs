@@ -5,9 +5,8 @@
 //! for a pause. Also the authorized-key and reset calls of that API.
 #![allow(unsafe_code)]
 
-use ossuary_core::{Config, Connection, PublicKey, Role, SecretKey};
+use ossuary_core::{Config, Connection, PublicKey, Role};
 use safer_ffi::prelude::*;
-use zeroize::Zeroizing;
 
 use crate::boundary::{self, Status, status};
 use crate::handle::OssuaryConnection;
@@ -39,17 +38,6 @@ fn config(flags: u32, known: u32) -> Result<Config, Status> {
         trust_on_first_use: flags & OSSUARY_FLAG_TRUST_ON_FIRST_USE != 0,
         ..Config::default()
     })
-}
-
-/// The secret key at `ptr` (32 bytes, the Ed25519 seed of RFC 8032); the
-/// copy read here is wiped when this returns.
-///
-/// # Safety
-/// `ptr` is NULL (refused) or valid for reads of 32 bytes.
-unsafe fn secret(ptr: *const u8) -> Result<SecretKey, Status> {
-    // SAFETY: forwarded from this function's contract.
-    let bytes = Zeroizing::new(unsafe { boundary::key(ptr) }?);
-    Ok(SecretKey::from_bytes(&bytes))
 }
 
 /// Stores a new handle at `out`.
@@ -94,7 +82,7 @@ pub unsafe fn ossuary_conn_new_client(
         } else {
             // SAFETY: the caller promises a non-NULL `secret_key` points to
             // 32 readable bytes.
-            let key = unsafe { secret(secret_key) }?;
+            let key = unsafe { boundary::secret_key(secret_key) }?;
             Connection::with_identity(Role::Client, config, Box::new(key))?
         };
         // SAFETY: `out` was checked non-NULL above; writable by the caller's
@@ -138,7 +126,7 @@ pub unsafe fn ossuary_conn_new_server(
         let config = config(flags, SERVER_FLAGS)?;
         // SAFETY: the caller promises `secret_key` is NULL (refused) or
         // points to 32 readable bytes.
-        let key = unsafe { secret(secret_key) }?;
+        let key = unsafe { boundary::secret_key(secret_key) }?;
         let conn = Connection::with_identity(role, config, Box::new(key))?;
         // SAFETY: `out` was checked non-NULL above; writable by the caller's
         // promise.
