@@ -7,7 +7,11 @@
 //!    against the original header), compiled with `-Wall -Wextra -Werror`,
 //!    pass against the static and against the shared library, built with
 //!    `clang -fsanitize=address,undefined`, and once more under
-//!    `valgrind --leak-check=full --error-exitcode=1`.
+//!    `valgrind --leak-check=full --error-exitcode=1`. They are compiled
+//!    with the version of `[workspace.package]` in `Cargo.toml` as
+//!    `-DOSSUARY_TEST_VERSION="x.y.z"` and `-DOSSUARY_TEST_VERSION_MAJOR=x`
+//!    (`_MINOR`, `_PATCH`), for `test_ossuary.c` to compare with the
+//!    header's `OSSUARY_VERSION_*` and with `ossuary_version()`.
 
 use std::path::{Path, PathBuf};
 use std::process::Command;
@@ -48,7 +52,8 @@ fn run_in(root: &Path, target: &Path, work: &Path) -> Result {
     let so = target.join("libossuary.so");
     check_shared_library(&so)?;
     // The soname, and the development link, as a package installs them.
-    let soname = format!("libossuary.so.{}", major_version(root)?);
+    let version = Version::of_workspace(root)?;
+    let soname = format!("libossuary.so.{}", version.major);
     std::fs::copy(&so, lib_dir.join(&soname))
         .map_err(|e| Error::new(format!("could not copy {}: {e}", so.display())))?;
     std::os::unix::fs::symlink(&soname, lib_dir.join("libossuary.so"))
@@ -68,7 +73,7 @@ fn run_in(root: &Path, target: &Path, work: &Path) -> Result {
         // Static library, sanitizers.
         let exe = work.join(format!("{stem}-static-asan"));
         util::run(
-            compiler("clang", &include, &src, &exe)
+            compiler("clang", &include, &src, &exe, &version)
                 .args(sanitize)
                 .arg(target.join("libossuary.a"))
                 .args(STATIC_LIBS),
@@ -77,7 +82,7 @@ fn run_in(root: &Path, target: &Path, work: &Path) -> Result {
         // Shared library, sanitizers.
         let exe = work.join(format!("{stem}-shared-asan"));
         util::run(
-            compiler("clang", &include, &src, &exe)
+            compiler("clang", &include, &src, &exe, &version)
                 .args(sanitize)
                 .arg(format!("-L{}", lib_dir.display()))
                 .arg("-lossuary")
@@ -87,7 +92,7 @@ fn run_in(root: &Path, target: &Path, work: &Path) -> Result {
         // Static library under valgrind: zero errors, zero leaks.
         let exe = work.join(format!("{stem}-valgrind"));
         util::run(
-            compiler("cc", &include, &src, &exe)
+            compiler("cc", &include, &src, &exe, &version)
                 .arg("-g")
                 .arg(target.join("libossuary.a"))
                 .args(STATIC_LIBS),
@@ -105,10 +110,12 @@ fn run_in(root: &Path, target: &Path, work: &Path) -> Result {
     Ok(())
 }
 
-/// A compiler command with the warnings every C user may turn on.
-fn compiler(cc: &str, include: &Path, src: &Path, exe: &Path) -> Command {
+/// A compiler command with the warnings every C user may turn on, and the
+/// expected version as macros.
+fn compiler(cc: &str, include: &Path, src: &Path, exe: &Path, version: &Version) -> Command {
     let mut cmd = Command::new(cc);
     cmd.args(["-std=c11", "-Wall", "-Wextra", "-Werror", "-O1"])
+        .args(version.defines())
         .arg(format!("-I{}", include.display()))
         .arg(src)
         .arg("-o")
@@ -153,15 +160,88 @@ fn check_shared_library(so: &Path) -> Result {
     Ok(())
 }
 
-/// The major version in `[workspace.package]`.
-fn major_version(root: &Path) -> Result<String> {
-    let manifest = util::read_to_string(&root.join("Cargo.toml"))?;
-    manifest
-        .lines()
-        .skip_while(|l| l.trim() != "[workspace.package]")
-        .find(|l| l.trim_start().starts_with("version"))
-        .and_then(|l| l.split('"').nth(1))
-        .and_then(|v| v.split('.').next())
-        .map(str::to_owned)
-        .ok_or_else(|| Error::new("no version in [workspace.package]"))
+/// The version of `[workspace.package]`: `x.y.z`, three decimal numbers.
+#[derive(Debug, PartialEq)]
+struct Version {
+    major: u32,
+    minor: u32,
+    patch: u32,
+}
+
+impl Version {
+    /// The version in the workspace's `Cargo.toml`.
+    fn of_workspace(root: &Path) -> Result<Self> {
+        Self::from_manifest(&util::read_to_string(&root.join("Cargo.toml"))?)
+    }
+
+    /// The `version` of the `[workspace.package]` table of `manifest`.
+    fn from_manifest(manifest: &str) -> Result<Self> {
+        let text = manifest
+            .lines()
+            .skip_while(|l| l.trim() != "[workspace.package]")
+            .skip(1)
+            .take_while(|l| !l.trim_start().starts_with('['))
+            .find_map(|l| {
+                let (key, value) = l.split_once('=')?;
+                (key.trim() == "version").then(|| value.trim().trim_matches('"'))
+            })
+            .ok_or_else(|| Error::new("no version in [workspace.package]"))?;
+        let numbers: Vec<u32> = text
+            .split('.')
+            .map(|n| n.parse::<u32>())
+            .collect::<std::result::Result<_, _>>()
+            .map_err(|_| Error::new(format!("version `{text}` is not x.y.z")))?;
+        match numbers[..] {
+            [major, minor, patch] => Ok(Self {
+                major,
+                minor,
+                patch,
+            }),
+            _ => Err(Error::new(format!("version `{text}` is not x.y.z"))),
+        }
+    }
+
+    /// The `-D` flags `test_ossuary.c` reads.
+    fn defines(&self) -> [String; 4] {
+        let Self {
+            major,
+            minor,
+            patch,
+        } = self;
+        [
+            format!("-DOSSUARY_TEST_VERSION=\"{major}.{minor}.{patch}\""),
+            format!("-DOSSUARY_TEST_VERSION_MAJOR={major}"),
+            format!("-DOSSUARY_TEST_VERSION_MINOR={minor}"),
+            format!("-DOSSUARY_TEST_VERSION_PATCH={patch}"),
+        ]
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::Version;
+
+    #[test]
+    fn reads_the_workspace_version() {
+        let manifest = "[workspace]\nmembers = []\n\n[workspace.package]\nedition = \"2024\"\n\
+                        version = \"12.3.45\"\n\n[package]\nversion = \"9.9.9\"\n";
+        let v = Version::from_manifest(manifest).map_err(|e| e.to_string());
+        assert_eq!(
+            v,
+            Ok(Version {
+                major: 12,
+                minor: 3,
+                patch: 45
+            })
+        );
+        assert_eq!(
+            v.map(|v| v.defines()).ok().map(|d| d[0].clone()),
+            Some("-DOSSUARY_TEST_VERSION=\"12.3.45\"".to_owned())
+        );
+        let other_table =
+            "[workspace.package]\nedition = \"2024\"\n[package]\nversion = \"1.2.3\"\n";
+        assert!(Version::from_manifest(other_table).is_err());
+        assert!(Version::from_manifest("[workspace.package]\nversion = \"1.2\"\n").is_err());
+        assert!(Version::from_manifest("[workspace.package]\nversion = \"1.x.3\"\n").is_err());
+    }
 }

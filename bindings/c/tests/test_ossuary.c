@@ -1,7 +1,8 @@
 /* The C API's test program: every function, bad arguments, handshakes
  * through memory buffers in every mode, data both ways, overlapping buffers,
  * tamper detection, TOFU accept and reject, an unauthorized client, double
- * destroy. Prints "N passed, M failed"; exits non-zero on any failure.
+ * destroy, the version against Cargo.toml. Prints "N passed, M failed";
+ * exits non-zero on any failure.
  * Run by `cargo xtask test` against libossuary.a and libossuary.so, under
  * -fsanitize=address,undefined and under valgrind. */
 /* mkdtemp, for the key file tests. */
@@ -14,6 +15,13 @@
 #include <unistd.h>
 
 #include "ossuary.h"
+
+/* The version in the workspace's Cargo.toml, passed by `cargo xtask
+ * c-tests` (xtask/src/c_tests.rs), which reads it from there. */
+#if !defined(OSSUARY_TEST_VERSION) || !defined(OSSUARY_TEST_VERSION_MAJOR) || \
+    !defined(OSSUARY_TEST_VERSION_MINOR) || !defined(OSSUARY_TEST_VERSION_PATCH)
+#error "build with -DOSSUARY_TEST_VERSION=\"x.y.z\" and -DOSSUARY_TEST_VERSION_MAJOR=x (and _MINOR, _PATCH) from Cargo.toml, as cargo xtask c-tests does"
+#endif
 
 static int passed, failed;
 
@@ -109,6 +117,11 @@ static void test_versions_and_strings(void) {
   snprintf(want, sizeof want, "%d.%d.%d", OSSUARY_VERSION_MAJOR,
            OSSUARY_VERSION_MINOR, OSSUARY_VERSION_PATCH);
   CHECK(strcmp(ossuary_version(), want) == 0);
+  /* The header's macros and the library agree with Cargo.toml. */
+  CHECK_EQ(OSSUARY_VERSION_MAJOR, OSSUARY_TEST_VERSION_MAJOR);
+  CHECK_EQ(OSSUARY_VERSION_MINOR, OSSUARY_TEST_VERSION_MINOR);
+  CHECK_EQ(OSSUARY_VERSION_PATCH, OSSUARY_TEST_VERSION_PATCH);
+  CHECK(strcmp(ossuary_version(), OSSUARY_TEST_VERSION) == 0);
   CHECK_EQ(OSSUARY_ERR_OTHER, -1);
   CHECK_EQ(OSSUARY_ERR_WOULDBLOCK, -64);
   CHECK_EQ(OSSUARY_ERR_UNTRUSTED_SERVER, -65);
