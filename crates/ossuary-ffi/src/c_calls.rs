@@ -5,6 +5,8 @@
 use crate::status::OssuaryErr;
 use crate::*;
 
+mod signer;
+
 /// A client (TOFU, accepting the server) and an open server, handshake done.
 fn pair() -> (*mut OssuaryConnection, *mut OssuaryConnection) {
     unsafe {

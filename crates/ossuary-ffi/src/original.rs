@@ -91,7 +91,10 @@ pub unsafe fn ossuary_destroy_connection(conn: *mut *mut OssuaryConnection) {
 }
 
 /// Sets the connection's identity to the 32-byte Ed25519 secret key (RFC 8032
-/// seed) at `key`. Allowed until the peer's first byte has arrived.
+/// seed) at `key`. Allowed until the peer's first byte has arrived. An
+/// identity it replaces that was given with a signer callback
+/// (`ossuary_conn_set_signer`, ...) is released in this call (its
+/// `free_user_data` runs).
 ///
 /// Returns 0, or `OSSUARY_ERR_NULL_ARGUMENT`, `OSSUARY_ERR_HANDSHAKE_STARTED`.
 ///

@@ -24,13 +24,13 @@ use crate::status::OssuaryConnType;
 pub const OSSUARY_FLAG_TRUST_ON_FIRST_USE: u32 = 1;
 
 /// Every flag bit `ossuary_conn_new_client` knows.
-const CLIENT_FLAGS: u32 = OSSUARY_FLAG_TRUST_ON_FIRST_USE;
+pub(crate) const CLIENT_FLAGS: u32 = OSSUARY_FLAG_TRUST_ON_FIRST_USE;
 
 /// Every flag bit the server constructor knows.
-const SERVER_FLAGS: u32 = 0;
+pub(crate) const SERVER_FLAGS: u32 = 0;
 
 /// The configuration for `flags`, already checked against the known bits.
-fn config(flags: u32, known: u32) -> Result<Config, Status> {
+pub(crate) fn config(flags: u32, known: u32) -> Result<Config, Status> {
     if flags & !known != 0 {
         return Err(Status::InvalidArgument);
     }
@@ -40,11 +40,24 @@ fn config(flags: u32, known: u32) -> Result<Config, Status> {
     })
 }
 
+/// The server role `role` names: `OSSUARY_CONN_TYPE_AUTHENTICATED_SERVER`
+/// or `OSSUARY_CONN_TYPE_UNAUTHENTICATED_SERVER`; any other value is refused.
+pub(crate) fn server_role(role: i32) -> Result<Role, Status> {
+    match OssuaryConnType::from_int(role) {
+        Some(OssuaryConnType::AuthenticatedServer) => Ok(Role::AuthenticatingServer),
+        Some(OssuaryConnType::UnauthenticatedServer) => Ok(Role::OpenServer),
+        Some(OssuaryConnType::Client) | None => Err(Status::InvalidArgument),
+    }
+}
+
 /// Stores a new handle at `out`.
 ///
 /// # Safety
 /// `out` is non-NULL (checked) and writable.
-unsafe fn put(out: *mut *mut OssuaryConnection, conn: Connection) -> Result<i32, Status> {
+pub(crate) unsafe fn put(
+    out: *mut *mut OssuaryConnection,
+    conn: Connection,
+) -> Result<i32, Status> {
     let handle = Box::into_raw(Box::new(OssuaryConnection::wrap(conn)));
     // SAFETY: by this function's contract.
     unsafe { boundary::write(out, handle) };
@@ -118,11 +131,7 @@ pub unsafe fn ossuary_conn_new_server(
 ) -> i32 {
     status(|| {
         boundary::check(out)?;
-        let role = match OssuaryConnType::from_int(role) {
-            Some(OssuaryConnType::AuthenticatedServer) => Role::AuthenticatingServer,
-            Some(OssuaryConnType::UnauthenticatedServer) => Role::OpenServer,
-            Some(OssuaryConnType::Client) | None => return Err(Status::InvalidArgument),
-        };
+        let role = server_role(role)?;
         let config = config(flags, SERVER_FLAGS)?;
         // SAFETY: the caller promises `secret_key` is NULL (refused) or
         // points to 32 readable bytes.
