@@ -80,6 +80,12 @@ impl OssuaryConnection {
         Ok(())
     }
 
+    /// Whether plaintext taken out of the core connection waits in the
+    /// handle (a receive with overlapping buffers had no room for it).
+    pub(crate) fn has_staged(&self) -> bool {
+        !self.staged.is_empty()
+    }
+
     /// Whether output or plaintext waits in the handle itself (outside the
     /// core connection), so that the in-place functions must not run.
     pub(crate) fn has_buffered(&self) -> bool {

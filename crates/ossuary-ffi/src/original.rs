@@ -441,9 +441,11 @@ pub unsafe fn ossuary_send_data(
 ///
 /// Returns the bytes consumed (plaintext in `*out_buf_len`);
 /// `OSSUARY_ERR_WOULDBLOCK` when no plaintext came out (a partial record was
-/// taken, or a key update: read more and call again); `OSSUARY_ERR_CLOSED`
-/// after the peer's clean close; or an error code (also when the bytes
-/// consumed, reported in `*in_buf_len`, held a record that failed).
+/// taken, or a key update: read more and call again; or plaintext waits
+/// inside and `*out_buf_len` was 0); `OSSUARY_ERR_CLOSED` after the peer's
+/// clean close; or an error code (also when the bytes consumed, reported in
+/// `*in_buf_len`, held a record that failed). The close or the error comes
+/// only once the plaintext before it is out, and then on every call.
 ///
 /// # Safety
 /// Each pointer argument is NULL (refused with an error code) or valid, for
@@ -492,6 +494,11 @@ pub unsafe fn ossuary_recv_data(
         }
         if produced > 0 {
             Ok(i32::from(consumed))
+        } else if handle.has_staged() {
+            // Plaintext from before a failure or the peer's close still
+            // waits in the handle (no room came for it): it comes first, and
+            // the failure or the close only after it, so that they are final.
+            Err(Status::Wouldblock)
         } else if let Err(e) = handle.conn().handshake_status() {
             // A failure after progress (a record consumed, then refused):
             // the core reports it on the next call; report it now.
