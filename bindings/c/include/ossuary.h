@@ -1184,9 +1184,11 @@ ossuary_known_hosts_lookup (
  *
  *  Returns the bytes consumed (plaintext in `*out_buf_len`);
  *  `OSSUARY_ERR_WOULDBLOCK` when no plaintext came out (a partial record was
- *  taken, or a key update: read more and call again); `OSSUARY_ERR_CLOSED`
- *  after the peer's clean close; or an error code (also when the bytes
- *  consumed, reported in `*in_buf_len`, held a record that failed).
+ *  taken, or a key update: read more and call again; or plaintext waits
+ *  inside and `*out_buf_len` was 0); `OSSUARY_ERR_CLOSED` after the peer's
+ *  clean close; or an error code (also when the bytes consumed, reported in
+ *  `*in_buf_len`, held a record that failed). The close or the error comes
+ *  only once the plaintext before it is out, and then on every call.
  *
  *  # Safety
  *  Each pointer argument is NULL (refused with an error code) or valid, for
