@@ -8,8 +8,11 @@
 //!   lengths, outputs written only on success, a status code. `strict`
 //!   builds connections with strict trust (Trust-On-First-Use only as a
 //!   flag), `typed` moves handshake and application bytes, `in_place` seals
-//!   and opens records in the caller's buffer, and `keys` handles key text,
-//!   fingerprints, known-hosts and authorized-keys lists and key files.
+//!   and opens records in the caller's buffer, `keys` handles key text,
+//!   fingerprints, known-hosts and authorized-keys lists and key files, and
+//!   `signer` gives a connection an identity whose secret key lives
+//!   elsewhere (an HSM, a TPM), behind a signing callback whose every
+//!   signature is checked before it is sent.
 //! - The boundary never aborts: every entry point catches panics and returns
 //!   `OSSUARY_ERR_PANIC` (or NULL); every pointer, length and enum value is
 //!   checked (`boundary`). This is the only crate of the workspace with
@@ -76,6 +79,7 @@ mod handle;
 mod in_place;
 mod keys;
 mod original;
+mod signer;
 mod status;
 mod strict;
 mod typed;
@@ -89,6 +93,7 @@ pub use handle::OssuaryConnection;
 pub use in_place::*;
 pub use keys::*;
 pub use original::*;
+pub use signer::*;
 pub use status::{OssuaryConnType, OssuaryErr};
 pub use strict::*;
 pub use typed::*;
