@@ -7,7 +7,11 @@
 //!    against the original header), compiled with `-Wall -Wextra -Werror`,
 //!    pass against the static and against the shared library, built with
 //!    `clang -fsanitize=address,undefined`, and once more under
-//!    `valgrind --leak-check=full --error-exitcode=1`.
+//!    `valgrind --leak-check=full --error-exitcode=1`. They are compiled
+//!    with the version of `[workspace.package]` in `Cargo.toml` as
+//!    `-DOSSUARY_TEST_VERSION="x.y.z"` and `-DOSSUARY_TEST_VERSION_MAJOR=x`
+//!    (`_MINOR`, `_PATCH`), for `test_ossuary.c` to compare with the
+//!    header's `OSSUARY_VERSION_*` and with `ossuary_version()`.
 
 use std::path::{Path, PathBuf};
 use std::process::Command;
@@ -48,7 +52,8 @@ fn run_in(root: &Path, target: &Path, work: &Path) -> Result {
     let so = target.join("libossuary.so");
     check_shared_library(&so)?;
     // The soname, and the development link, as a package installs them.
-    let soname = format!("libossuary.so.{}", major_version()?);
+    let version = util::Version::of_workspace(root)?;
+    let soname = format!("libossuary.so.{}", version.major);
     std::fs::copy(&so, lib_dir.join(&soname))
         .map_err(|e| Error::new(format!("could not copy {}: {e}", so.display())))?;
     std::os::unix::fs::symlink(&soname, lib_dir.join("libossuary.so"))
@@ -68,7 +73,7 @@ fn run_in(root: &Path, target: &Path, work: &Path) -> Result {
         // Static library, sanitizers.
         let exe = work.join(format!("{stem}-static-asan"));
         util::run(
-            compiler("clang", &include, &src, &exe)
+            compiler("clang", &include, &src, &exe, &version)
                 .args(sanitize)
                 .arg(target.join("libossuary.a"))
                 .args(STATIC_LIBS),
@@ -77,7 +82,7 @@ fn run_in(root: &Path, target: &Path, work: &Path) -> Result {
         // Shared library, sanitizers.
         let exe = work.join(format!("{stem}-shared-asan"));
         util::run(
-            compiler("clang", &include, &src, &exe)
+            compiler("clang", &include, &src, &exe, &version)
                 .args(sanitize)
                 .arg(format!("-L{}", lib_dir.display()))
                 .arg("-lossuary")
@@ -87,7 +92,7 @@ fn run_in(root: &Path, target: &Path, work: &Path) -> Result {
         // Static library under valgrind: zero errors, zero leaks.
         let exe = work.join(format!("{stem}-valgrind"));
         util::run(
-            compiler("cc", &include, &src, &exe)
+            compiler("cc", &include, &src, &exe, &version)
                 .arg("-g")
                 .arg(target.join("libossuary.a"))
                 .args(STATIC_LIBS),
@@ -105,10 +110,12 @@ fn run_in(root: &Path, target: &Path, work: &Path) -> Result {
     Ok(())
 }
 
-/// A compiler command with the warnings every C user may turn on.
-fn compiler(cc: &str, include: &Path, src: &Path, exe: &Path) -> Command {
+/// A compiler command with the warnings every C user may turn on, and the
+/// expected version as macros.
+fn compiler(cc: &str, include: &Path, src: &Path, exe: &Path, version: &util::Version) -> Command {
     let mut cmd = Command::new(cc);
     cmd.args(["-std=c11", "-Wall", "-Wextra", "-Werror", "-O1"])
+        .args(version.defines())
         .arg(format!("-I{}", include.display()))
         .arg(src)
         .arg("-o")
@@ -151,10 +158,4 @@ pub(crate) fn check_shared_library(so: &Path) -> Result {
         soname_ = soname.trim()
     );
     Ok(())
-}
-
-/// The major version in `[workspace.package]`.
-fn major_version() -> Result<String> {
-    let version = util::workspace_version()?;
-    Ok(version.split('.').next().unwrap_or(&version).to_owned())
 }

@@ -150,6 +150,20 @@ const STEPS: &[Step] = &[
         action: Action::CargoDoc(&["doc", "--locked", "--workspace", "--no-deps"]),
     },
     Step {
+        // Issue 12: every library crate packages, with its metadata, and builds from its
+        // package alone (publish = false crates are left out). --allow-dirty: a local run
+        // with uncommitted changes checks them too; CI runs on a clean clone.
+        name: "publish dry run (every library crate packaged and built alone)",
+        slow: true,
+        action: Action::Cargo(&[
+            "publish",
+            "--locked",
+            "--workspace",
+            "--dry-run",
+            "--allow-dirty",
+        ]),
+    },
+    Step {
         name: "tidy",
         slow: false,
         action: Action::Tidy,

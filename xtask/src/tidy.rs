@@ -14,6 +14,10 @@
 //!    [`module_imports`] for what counts as a module (a directory is one module, with
 //!    all its files) and as an import (`crate::name` paths in code, unit tests included,
 //!    not in comments or literals; `lib.rs` is exempt as the place of re-exports).
+//! 7. The fuzz targets compile in code from outside `fuzz/` (`#[path = ".."]`) only from
+//!    `crates/ossuary-ffi/fuzz_driver/`: the C API's fuzz driver, which calls its `unsafe`
+//!    entry points and so lives where `unsafe` is allowed, outside the library. `fuzz/Cargo.toml`
+//!    keeps `unsafe_code` at `deny` (or `forbid`), so nothing else in the fuzz crate may use it.
 //!
 //! The same checks run as a `#[test]`, so `cargo test --workspace` enforces them.
 
@@ -71,6 +75,10 @@ const TEST_ONLY: &[&str] = &["ossuary-testkit"];
 
 /// The one crate directory allowed to contain `unsafe`.
 const UNSAFE_ALLOWED_DIR: &str = "ossuary-ffi";
+
+/// The one directory outside `fuzz/` whose files the fuzz targets may compile in
+/// (`#[path]`), relative to the repository root.
+const FUZZ_DRIVER_DIR: &str = "crates/ossuary-ffi/fuzz_driver";
 
 /// The keyword, spelled so that this file does not trip its own check.
 const UNSAFE: &str = concat!("un", "safe");
@@ -226,7 +234,76 @@ pub(crate) fn check(root: &Path) -> Result<Vec<String>> {
         }
     }
 
+    // (g) What the fuzz targets compile in from outside `fuzz/`.
+    problems.extend(fuzz_includes(root)?);
+
     Ok(problems)
+}
+
+/// Check (g): `#[path]` modules of `fuzz/` that point outside it must lie under
+/// [`FUZZ_DRIVER_DIR`], and `fuzz/Cargo.toml` must deny (or forbid) `unsafe_code`.
+fn fuzz_includes(root: &Path) -> Result<Vec<String>> {
+    let mut problems = Vec::new();
+    let fuzz = root.join("fuzz");
+    let manifest = fuzz.join("Cargo.toml");
+    if !manifest.is_file() {
+        return Ok(problems);
+    }
+    let denies = util::read_to_string(&manifest)?
+        .lines()
+        .map(|l| strip_toml_comment(l).replace(' ', ""))
+        .any(|l| l == "unsafe_code=\"deny\"" || l == "unsafe_code=\"forbid\"");
+    if !denies {
+        problems.push(format!(
+            "{}: `unsafe_code` must be `deny` or `forbid`",
+            rel(root, &manifest)
+        ));
+    }
+    let allowed = normalize(&root.join(FUZZ_DRIVER_DIR));
+    for file in rust_files(&fuzz)? {
+        let text = util::read_to_string(&file)?;
+        for (n, line) in code_lines(&text) {
+            let Some(target) = path_attribute(line) else {
+                continue;
+            };
+            let dir = file.parent().unwrap_or(root);
+            let resolved = normalize(&dir.join(target));
+            if !resolved.starts_with(&fuzz) && !resolved.starts_with(&allowed) {
+                problems.push(format!(
+                    "{}:{n}: `#[path]` to {target}: fuzz targets may compile in code from \
+                     outside fuzz/ only from {FUZZ_DRIVER_DIR}/",
+                    rel(root, &file)
+                ));
+            }
+        }
+    }
+    Ok(problems)
+}
+
+/// The string of a `#[path = "..."]` attribute on `line`, if there is one.
+fn path_attribute(line: &str) -> Option<&str> {
+    let compact = line.trim();
+    let rest = compact
+        .strip_prefix("#[path")?
+        .trim_start()
+        .strip_prefix('=')?;
+    let rest = rest.trim_start().strip_prefix('"')?;
+    rest.split_once('"').map(|(target, _)| target)
+}
+
+/// `path` with `.` and `..` components resolved lexically (the files need not exist).
+fn normalize(path: &Path) -> PathBuf {
+    let mut out = PathBuf::new();
+    for part in path.components() {
+        match part {
+            std::path::Component::CurDir => {}
+            std::path::Component::ParentDir => {
+                out.pop();
+            }
+            other => out.push(other),
+        }
+    }
+    out
 }
 
 /// A manifest reduced to what tidy needs.
@@ -557,6 +634,20 @@ mod tests {
              ossuary-testkit = { workspace = true, features = [\"core\"] }\n",
         )?;
         write("crates/core/src/lib.rs", forbid)?;
+        write(
+            "fuzz/Cargo.toml",
+            "[package]\nname = \"fuzz\"\n[lints.rust]\nunsafe_code = \"allow\"\n",
+        )?;
+        write(
+            "fuzz/fuzz_targets/ok.rs",
+            "#[path = \"../../crates/ossuary-ffi/fuzz_driver/mod.rs\"]\nmod driver;\n\
+             #[path = \"../common/mod.rs\"]\nmod common;\n",
+        )?;
+        write(
+            "fuzz/fuzz_targets/bad.rs",
+            "// #[path = \"../../crates/crypto/src/lib.rs\"] (a comment)\n\
+             #[path = \"../../crates/ossuary-ffi/src/boundary.rs\"]\nmod boundary;\n",
+        )?;
         let problems = check(&root);
         std::fs::remove_dir_all(&root)?;
         let problems = match problems {
@@ -580,6 +671,9 @@ mod tests {
             "crates/core/Cargo.toml: `ossuary-core` dev-depends on itself".to_owned(),
             "crates/core/Cargo.toml: `ossuary-core` turns on features of the test-only \
              `ossuary-testkit`"
+                .to_owned(),
+            "fuzz/Cargo.toml: `unsafe_code` must be `deny` or `forbid`".to_owned(),
+            "fuzz/fuzz_targets/bad.rs:2: `#[path]` to ../../crates/ossuary-ffi/src/boundary.rs"
                 .to_owned(),
         ];
         for e in &expected {
@@ -640,6 +734,17 @@ version = "1"
                 dev("ossuary-core", true),
                 dev("ossuary-bench", false),
             ]
+        );
+    }
+
+    #[test]
+    fn reads_path_attributes() {
+        assert_eq!(path_attribute(r#"#[path = "a/b.rs"]"#), Some("a/b.rs"));
+        assert_eq!(path_attribute(r#"  #[path="x.rs"] mod x;"#), Some("x.rs"));
+        assert_eq!(path_attribute("#[derive(Debug)]"), None);
+        assert_eq!(
+            normalize(Path::new("/r/fuzz/fuzz_targets/../../crates/x/./y.rs")),
+            PathBuf::from("/r/crates/x/y.rs")
         );
     }
 

@@ -101,18 +101,102 @@ pub(crate) fn rustflags() -> String {
 
 /// The version in the workspace manifest's `[workspace.package]`, such as `0.1.0`.
 pub(crate) fn workspace_version() -> Result<String> {
-    let manifest = read_to_string(&project_root().join("Cargo.toml"))?;
-    manifest
-        .lines()
-        .skip_while(|l| l.trim() != "[workspace.package]")
-        .find(|l| l.trim_start().starts_with("version"))
-        .and_then(|l| l.split('"').nth(1))
-        .map(str::to_owned)
-        .ok_or_else(|| Error::new("no version in [workspace.package] of Cargo.toml"))
+    let Version {
+        major,
+        minor,
+        patch,
+    } = Version::of_workspace(&project_root())?;
+    Ok(format!("{major}.{minor}.{patch}"))
+}
+
+/// The version of `[workspace.package]`: `x.y.z`, three decimal numbers.
+#[derive(Debug, PartialEq)]
+pub(crate) struct Version {
+    pub(crate) major: u32,
+    pub(crate) minor: u32,
+    pub(crate) patch: u32,
+}
+
+impl Version {
+    /// The version in the workspace's `Cargo.toml`.
+    pub(crate) fn of_workspace(root: &Path) -> Result<Self> {
+        Self::from_manifest(&read_to_string(&root.join("Cargo.toml"))?)
+    }
+
+    /// The `version` of the `[workspace.package]` table of `manifest`.
+    fn from_manifest(manifest: &str) -> Result<Self> {
+        let text = manifest
+            .lines()
+            .skip_while(|l| l.trim() != "[workspace.package]")
+            .skip(1)
+            .take_while(|l| !l.trim_start().starts_with('['))
+            .find_map(|l| {
+                let (key, value) = l.split_once('=')?;
+                (key.trim() == "version").then(|| value.trim().trim_matches('"'))
+            })
+            .ok_or_else(|| Error::new("no version in [workspace.package]"))?;
+        let numbers: Vec<u32> = text
+            .split('.')
+            .map(|n| n.parse::<u32>())
+            .collect::<std::result::Result<_, _>>()
+            .map_err(|_| Error::new(format!("version `{text}` is not x.y.z")))?;
+        match numbers[..] {
+            [major, minor, patch] => Ok(Self {
+                major,
+                minor,
+                patch,
+            }),
+            _ => Err(Error::new(format!("version `{text}` is not x.y.z"))),
+        }
+    }
+
+    /// The `-D` flags `test_ossuary.c` reads.
+    pub(crate) fn defines(&self) -> [String; 4] {
+        let Self {
+            major,
+            minor,
+            patch,
+        } = self;
+        [
+            format!("-DOSSUARY_TEST_VERSION=\"{major}.{minor}.{patch}\""),
+            format!("-DOSSUARY_TEST_VERSION_MAJOR={major}"),
+            format!("-DOSSUARY_TEST_VERSION_MINOR={minor}"),
+            format!("-DOSSUARY_TEST_VERSION_PATCH={patch}"),
+        ]
+    }
 }
 
 /// The cargo target directory: `$CARGO_TARGET_DIR`, or `target/` in the workspace.
 pub(crate) fn target_dir() -> PathBuf {
     std::env::var_os("CARGO_TARGET_DIR")
         .map_or_else(|| project_root().join("target"), PathBuf::from)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::Version;
+
+    #[test]
+    fn reads_the_workspace_version() {
+        let manifest = "[workspace]\nmembers = []\n\n[workspace.package]\nedition = \"2024\"\n\
+                        version = \"12.3.45\"\n\n[package]\nversion = \"9.9.9\"\n";
+        let v = Version::from_manifest(manifest).map_err(|e| e.to_string());
+        assert_eq!(
+            v,
+            Ok(Version {
+                major: 12,
+                minor: 3,
+                patch: 45
+            })
+        );
+        assert_eq!(
+            v.map(|v| v.defines()).ok().map(|d| d[0].clone()),
+            Some("-DOSSUARY_TEST_VERSION=\"12.3.45\"".to_owned())
+        );
+        let other_table =
+            "[workspace.package]\nedition = \"2024\"\n[package]\nversion = \"1.2.3\"\n";
+        assert!(Version::from_manifest(other_table).is_err());
+        assert!(Version::from_manifest("[workspace.package]\nversion = \"1.2\"\n").is_err());
+        assert!(Version::from_manifest("[workspace.package]\nversion = \"1.x.3\"\n").is_err());
+    }
 }

@@ -151,7 +151,8 @@ enum OssuaryErr {
      */
     OSSUARY_ERR_UNEXPECTED_FRAME = -67,
     /** \brief
-     *  The handshake failed: a bad signature or key share, a failing signer.
+     *  The handshake failed: the peer's signature or key share is bad, or
+     *  the peer broke the protocol.
      */
     OSSUARY_ERR_HANDSHAKE = -68,
     /** \brief
@@ -268,6 +269,13 @@ enum OssuaryErr {
      *  open, disk full).
      */
     OSSUARY_ERR_KEY_IO = -94,
+    /** \brief
+     *  This side's identity could not sign: the signer callback
+     *  (`ossuary_conn_new_client_with_signer` and the like) returned
+     *  non-zero, or a signature that does not verify under the public key
+     *  it was given. The signature was not sent; the peer gets a RESET.
+     */
+    OSSUARY_ERR_SIGNER = -95,
 }
 #ifndef DOXYGEN
 ; typedef int32_t
@@ -524,6 +532,64 @@ ossuary_conn_new_client (
     OssuaryConnection * * out);
 
 /** \brief
+ *  Creates a client whose identity key is held elsewhere (an HSM, a TPM, a
+ *  secure element) and stores it in `*out` (only on success): as
+ *  `ossuary_conn_new_client` with a secret key, except that the handshake
+ *  asks `sign` for the client's signature.
+ *
+ *  `public_key` points to the identity's 32-byte Ed25519 public key (copied).
+ *  `sign` is called as `sign(user_data, msg, msg_len, signature_out)`: it
+ *  must write the 64-byte Ed25519 signature (pure Ed25519, RFC 8032) of the
+ *  `msg_len` bytes at `msg` by that key's secret key to `signature_out` and
+ *  return 0; any other value is a failure. `msg` (a role label and the
+ *  transcript hash, 60 bytes today) and `signature_out` are valid only
+ *  during the call. The library verifies the signature, strictly, under
+ *  `public_key` before using it: a failure, or a signature that does not
+ *  verify, fails the handshake with `OSSUARY_ERR_SIGNER`, and nothing signed
+ *  is sent. `user_data` is passed to `sign` as it is (it may be NULL).
+ *  `flags` is 0 or `OSSUARY_FLAG_TRUST_ON_FIRST_USE`, as for
+ *  `ossuary_conn_new_client`.
+ *
+ *  `free_user_data` may be NULL. Otherwise it is called exactly once with
+ *  `user_data`, when the library no longer needs it: when the connection is
+ *  destroyed, when its identity is replaced (`ossuary_conn_set_signer`,
+ *  `ossuary_set_secret_key`), or before this function returns if it fails,
+ *  for any reason (so never free `user_data` yourself after this call).
+ *
+ *  Thread safety: `sign` runs only inside calls on this connection that take
+ *  the peer's bytes or accept a paused server's key (such as
+ *  `ossuary_recv_handshake`, `ossuary_conn_recv_handshake`,
+ *  `ossuary_conn_trust_server`, `ossuary_add_authorized_key`), synchronously,
+ *  on the thread making that call, once per handshake; `free_user_data` runs
+ *  inside the call that releases `user_data`. Neither runs in the
+ *  background or after the connection is destroyed. Since a connection may
+ *  move between threads from one call to the next, `sign`, `free_user_data`
+ *  and `user_data` must work on any thread the application calls the
+ *  connection from. Several connections may share one `user_data` (and give
+ *  a NULL `free_user_data`); if they are used from different threads,
+ *  `sign` may run on them at the same time and must then be thread-safe.
+ *  `sign` must not call any function on the same connection.
+ *
+ *  Returns `OSSUARY_ERR_OK`, or `OSSUARY_ERR_NULL_ARGUMENT` (`public_key`,
+ *  `sign` or `out` NULL), `OSSUARY_ERR_INVALID_ARGUMENT` (an unknown flag
+ *  bit), `OSSUARY_ERR_INVALID_KEY`, `OSSUARY_ERR_ENTROPY`. Free the
+ *  connection with `ossuary_destroy_connection`.
+ *
+ *  # Safety
+ *  `public_key` is NULL (refused) or valid for reads of 32 bytes, `out` NULL
+ *  (refused) or writable, for the duration of the call; `sign`,
+ *  `free_user_data` and `user_data` behave as described above.
+ */
+int32_t
+ossuary_conn_new_client_with_signer (
+    uint8_t const * public_key,
+    int32_t (*sign)(void *, uint8_t const *, size_t, uint8_t *),
+    void * user_data,
+    void (*free_user_data)(void *),
+    uint32_t flags,
+    OssuaryConnection * * out);
+
+/** \brief
  *  Creates a server connection and stores it in `*out` (only on success).
  *
  *  `role` is `OSSUARY_CONN_TYPE_AUTHENTICATED_SERVER` (1: only clients
@@ -547,6 +613,50 @@ int32_t
 ossuary_conn_new_server (
     int32_t role,
     uint8_t const * secret_key,
+    uint32_t flags,
+    OssuaryConnection * * out);
+
+/** \brief
+ *  Creates a server whose identity key is held elsewhere and stores it in
+ *  `*out` (only on success): as `ossuary_conn_new_server`, except that the
+ *  handshake asks `sign` for the server's signature. `role` is
+ *  `OSSUARY_CONN_TYPE_AUTHENTICATED_SERVER` (1) or
+ *  `OSSUARY_CONN_TYPE_UNAUTHENTICATED_SERVER` (2); `flags` must be 0.
+ *
+ *  `public_key`, `sign`, `user_data` and `free_user_data` are as for
+ *  `ossuary_conn_new_client_with_signer`, with the same rules: the library
+ *  verifies every signature before it sends it (`OSSUARY_ERR_SIGNER`
+ *  otherwise), and a non-NULL `free_user_data` is called exactly once, when
+ *  the connection is destroyed or its identity replaced, or before this
+ *  function returns if it fails, for any reason.
+ *
+ *  Thread safety: as for `ossuary_conn_new_client_with_signer`: `sign` runs
+ *  only inside calls on this connection that take the client's bytes, on
+ *  the thread making the call; the callbacks and `user_data` must work on
+ *  any thread the connection is used from, and `sign` must be thread-safe
+ *  if connections used from different threads share `user_data`. A server
+ *  that serves many connections with one key typically passes the same
+ *  `user_data` to each, with a NULL `free_user_data`, and frees it after
+ *  the last connection is destroyed.
+ *
+ *  Returns `OSSUARY_ERR_OK`, or `OSSUARY_ERR_NULL_ARGUMENT`,
+ *  `OSSUARY_ERR_INVALID_ARGUMENT` (another `role`, a flag bit),
+ *  `OSSUARY_ERR_INVALID_KEY`, `OSSUARY_ERR_ENTROPY`. Free the connection
+ *  with `ossuary_destroy_connection`.
+ *
+ *  # Safety
+ *  `public_key` is NULL (refused) or valid for reads of 32 bytes, `out` NULL
+ *  (refused) or writable, for the duration of the call; `sign`,
+ *  `free_user_data` and `user_data` behave as described for
+ *  `ossuary_conn_new_client_with_signer`.
+ */
+int32_t
+ossuary_conn_new_server_with_signer (
+    int32_t role,
+    uint8_t const * public_key,
+    int32_t (*sign)(void *, uint8_t const *, size_t, uint8_t *),
+    void * user_data,
+    void (*free_user_data)(void *),
     uint32_t flags,
     OssuaryConnection * * out);
 
@@ -755,6 +865,41 @@ ossuary_conn_send (
     uint8_t const * buf,
     size_t len,
     size_t * consumed);
+
+/** \brief
+ *  Replaces the connection's identity with one held elsewhere: `public_key`,
+ *  `sign`, `user_data` and `free_user_data` as for
+ *  `ossuary_conn_new_client_with_signer`. Allowed, as
+ *  `ossuary_set_secret_key` is, until the peer's first byte has arrived;
+ *  works on connections from `ossuary_create_connection` too. The identity
+ *  it replaces is released now (its `free_user_data`, if it had one, runs
+ *  in this call).
+ *
+ *  A non-NULL `free_user_data` is called exactly once: when the connection
+ *  is destroyed or this identity is replaced in turn, or before this
+ *  function returns if it fails, for any reason.
+ *
+ *  Thread safety: as for `ossuary_conn_new_client_with_signer`.
+ *
+ *  Returns `OSSUARY_ERR_OK`, or `OSSUARY_ERR_NULL_ARGUMENT` (`conn`,
+ *  `public_key` or `sign` NULL), `OSSUARY_ERR_INVALID_KEY`,
+ *  `OSSUARY_ERR_HANDSHAKE_STARTED`.
+ *
+ *  # Safety
+ *  `public_key` is NULL (refused) or valid for reads of 32 bytes for the
+ *  duration of the call; `sign`, `free_user_data` and `user_data` behave as
+ *  described for `ossuary_conn_new_client_with_signer`. A connection
+ *  argument is NULL (refused) or came from `ossuary_create_connection` or an
+ *  `ossuary_conn_new_*` function, is not destroyed, and no other call uses
+ *  it at the same time.
+ */
+int32_t
+ossuary_conn_set_signer (
+    OssuaryConnection * conn,
+    uint8_t const * public_key,
+    int32_t (*sign)(void *, uint8_t const *, size_t, uint8_t *),
+    void * user_data,
+    void (*free_user_data)(void *));
 
 /** \brief
  *  Copies up to `len` waiting output bytes to `buf` and sets `*written` to
@@ -1039,9 +1184,11 @@ ossuary_known_hosts_lookup (
  *
  *  Returns the bytes consumed (plaintext in `*out_buf_len`);
  *  `OSSUARY_ERR_WOULDBLOCK` when no plaintext came out (a partial record was
- *  taken, or a key update: read more and call again); `OSSUARY_ERR_CLOSED`
- *  after the peer's clean close; or an error code (also when the bytes
- *  consumed, reported in `*in_buf_len`, held a record that failed).
+ *  taken, or a key update: read more and call again; or plaintext waits
+ *  inside and `*out_buf_len` was 0); `OSSUARY_ERR_CLOSED` after the peer's
+ *  clean close; or an error code (also when the bytes consumed, reported in
+ *  `*in_buf_len`, held a record that failed). The close or the error comes
+ *  only once the plaintext before it is out, and then on every call.
  *
  *  # Safety
  *  Each pointer argument is NULL (refused with an error code) or valid, for
@@ -1169,7 +1316,10 @@ ossuary_send_handshake (
 
 /** \brief
  *  Sets the connection's identity to the 32-byte Ed25519 secret key (RFC 8032
- *  seed) at `key`. Allowed until the peer's first byte has arrived.
+ *  seed) at `key`. Allowed until the peer's first byte has arrived. An
+ *  identity it replaces that was given with a signer callback
+ *  (`ossuary_conn_set_signer`, ...) is released in this call (its
+ *  `free_user_data` runs).
  *
  *  Returns 0, or `OSSUARY_ERR_NULL_ARGUMENT`, `OSSUARY_ERR_HANDSHAKE_STARTED`.
  *

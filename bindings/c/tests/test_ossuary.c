@@ -1,7 +1,9 @@
 /* The C API's test program: every function, bad arguments, handshakes
  * through memory buffers in every mode, data both ways, overlapping buffers,
  * tamper detection, TOFU accept and reject, an unauthorized client, double
- * destroy. Prints "N passed, M failed"; exits non-zero on any failure.
+ * destroy, identities behind a signer callback (a software "HSM" built on
+ * test_ed25519.h), the version against Cargo.toml. Prints "N passed, M
+ * failed"; exits non-zero on any failure.
  * Run by `cargo xtask test` against libossuary.a and libossuary.so, under
  * -fsanitize=address,undefined and under valgrind. */
 /* mkdtemp, for the key file tests. */
@@ -14,6 +16,14 @@
 #include <unistd.h>
 
 #include "ossuary.h"
+#include "test_ed25519.h"
+
+/* The version in the workspace's Cargo.toml, passed by `cargo xtask
+ * c-tests` (xtask/src/c_tests.rs), which reads it from there. */
+#if !defined(OSSUARY_TEST_VERSION) || !defined(OSSUARY_TEST_VERSION_MAJOR) || \
+    !defined(OSSUARY_TEST_VERSION_MINOR) || !defined(OSSUARY_TEST_VERSION_PATCH)
+#error "build with -DOSSUARY_TEST_VERSION=\"x.y.z\" and -DOSSUARY_TEST_VERSION_MAJOR=x (and _MINOR, _PATCH) from Cargo.toml, as cargo xtask c-tests does"
+#endif
 
 static int passed, failed;
 
@@ -109,6 +119,11 @@ static void test_versions_and_strings(void) {
   snprintf(want, sizeof want, "%d.%d.%d", OSSUARY_VERSION_MAJOR,
            OSSUARY_VERSION_MINOR, OSSUARY_VERSION_PATCH);
   CHECK(strcmp(ossuary_version(), want) == 0);
+  /* The header's macros and the library agree with Cargo.toml. */
+  CHECK_EQ(OSSUARY_VERSION_MAJOR, OSSUARY_TEST_VERSION_MAJOR);
+  CHECK_EQ(OSSUARY_VERSION_MINOR, OSSUARY_TEST_VERSION_MINOR);
+  CHECK_EQ(OSSUARY_VERSION_PATCH, OSSUARY_TEST_VERSION_PATCH);
+  CHECK(strcmp(ossuary_version(), OSSUARY_TEST_VERSION) == 0);
   CHECK_EQ(OSSUARY_ERR_OTHER, -1);
   CHECK_EQ(OSSUARY_ERR_WOULDBLOCK, -64);
   CHECK_EQ(OSSUARY_ERR_UNTRUSTED_SERVER, -65);
@@ -812,6 +827,317 @@ static void test_key_files(void) {
   CHECK_EQ(rmdir(dir), 0);
 }
 
+/* ---- The signer callback, with a software "HSM" ---- */
+
+/* What the HSM does when asked to sign. */
+enum { HSM_SIGN, HSM_FAIL, HSM_FLIP, HSM_OTHER_KEY };
+
+/* A software stand-in for an HSM, allocated for each connection and freed
+ * by the library through `hsm_free` (ASan and valgrind report a free that
+ * never comes, as a leak, or comes twice): a seed the library never sees,
+ * its public key, what to do, and counters. */
+struct hsm {
+  uint8_t seed[32];
+  uint8_t pub[32];
+  int mode;
+  int calls;
+  size_t last_len;
+  int *frees; /* counts hsm_free calls; outlives the hsm */
+};
+
+static struct hsm *hsm_new(uint8_t seed_byte, int mode, int *frees) {
+  struct hsm *h = calloc(1, sizeof *h);
+  if (h == NULL) abort();
+  memset(h->seed, seed_byte, sizeof h->seed);
+  t_ed25519_public(h->pub, h->seed);
+  h->mode = mode;
+  h->frees = frees;
+  return h;
+}
+
+/* The signer callback. */
+static int32_t hsm_sign(void *user_data, const uint8_t *msg, size_t msg_len,
+                        uint8_t *signature_out) {
+  struct hsm *h = user_data;
+  h->calls++;
+  h->last_len = msg_len;
+  if (h->mode == HSM_FAIL) return -1;
+  uint8_t seed[32];
+  memcpy(seed, h->seed, sizeof seed);
+  if (h->mode == HSM_OTHER_KEY) seed[0] ^= 1;
+  t_ed25519_sign(signature_out, seed, msg, msg_len);
+  if (h->mode == HSM_FLIP) signature_out[40] ^= 0x10;
+  return 0;
+}
+
+/* The free_user_data callback. */
+static void hsm_free(void *user_data) {
+  struct hsm *h = user_data;
+  (*h->frees)++;
+  free(h);
+}
+
+static const uint8_t FIXED_SEED[32] = {
+    0x42, 0x42, 0x42, 0x42, 0x42, 0x42, 0x42, 0x42, 0x42, 0x42, 0x42,
+    0x42, 0x42, 0x42, 0x42, 0x42, 0x42, 0x42, 0x42, 0x42, 0x42, 0x42,
+    0x42, 0x42, 0x42, 0x42, 0x42, 0x42, 0x42, 0x42, 0x42, 0x42};
+
+/* A callback that needs no user_data: a fixed key, as a secure element with
+ * one slot might be driven. */
+static int32_t fixed_sign(void *user_data, const uint8_t *msg, size_t msg_len,
+                          uint8_t *signature_out) {
+  if (user_data != NULL) return -1;
+  t_ed25519_sign(signature_out, FIXED_SEED, msg, msg_len);
+  return 0;
+}
+
+/* The test signer itself, and that it agrees with the library's keys. */
+static void test_signer_reference(void) {
+  static const uint8_t abc_digest[64] = {
+      0xdd, 0xaf, 0x35, 0xa1, 0x93, 0x61, 0x7a, 0xba, 0xcc, 0x41, 0x73, 0x49, 0xae,
+      0x20, 0x41, 0x31, 0x12, 0xe6, 0xfa, 0x4e, 0x89, 0xa9, 0x7e, 0xa2, 0x0a, 0x9e,
+      0xee, 0xe6, 0x4b, 0x55, 0xd3, 0x9a, 0x21, 0x92, 0x99, 0x2a, 0x27, 0x4f, 0xc1,
+      0xa8, 0x36, 0xba, 0x3c, 0x23, 0xa3, 0xfe, 0xeb, 0xbd, 0x45, 0x4d, 0x44, 0x23,
+      0x64, 0x3c, 0xe8, 0x0e, 0x2a, 0x9a, 0xc9, 0x4f, 0xa5, 0x4c, 0xa4, 0x9f};
+  /* RFC 8032 section 7.1, test 1: seed, public key, signature of "". */
+  static const uint8_t seed[32] = {
+      0x9d, 0x61, 0xb1, 0x9d, 0xef, 0xfd, 0x5a, 0x60, 0xba, 0x84, 0x4a,
+      0xf4, 0x92, 0xec, 0x2c, 0xc4, 0x44, 0x49, 0xc5, 0x69, 0x7b, 0x32,
+      0x69, 0x19, 0x70, 0x3b, 0xac, 0x03, 0x1c, 0xae, 0x7f, 0x60};
+  static const uint8_t pub[32] = {
+      0xd7, 0x5a, 0x98, 0x01, 0x82, 0xb1, 0x0a, 0xb7, 0xd5, 0x4b, 0xfe,
+      0xd3, 0xc9, 0x64, 0x07, 0x3a, 0x0e, 0xe1, 0x72, 0xf3, 0xda, 0xa6,
+      0x23, 0x25, 0xaf, 0x02, 0x1a, 0x68, 0xf7, 0x07, 0x51, 0x1a};
+  static const uint8_t sig[64] = {
+      0xe5, 0x56, 0x43, 0x00, 0xc3, 0x60, 0xac, 0x72, 0x90, 0x86, 0xe2, 0xcc, 0x80,
+      0x6e, 0x82, 0x8a, 0x84, 0x87, 0x7f, 0x1e, 0xb8, 0xe5, 0xd9, 0x74, 0xd8, 0x73,
+      0xe0, 0x65, 0x22, 0x49, 0x01, 0x55, 0x5f, 0xb8, 0x82, 0x15, 0x90, 0xa3, 0x3b,
+      0xac, 0xc6, 0x1e, 0x39, 0x70, 0x1c, 0xf9, 0xb4, 0x6b, 0xd2, 0x5b, 0xf5, 0xf0,
+      0x59, 0x5b, 0xbe, 0x24, 0x65, 0x51, 0x41, 0x43, 0x8e, 0x7a, 0x10, 0x0b};
+  uint8_t out[64];
+  t_sha512(out, (const uint8_t *)"abc", 3);
+  CHECK(memcmp(out, abc_digest, 64) == 0);
+  CHECK(t_curve_check());
+  t_ed25519_public(out, seed);
+  CHECK(memcmp(out, pub, 32) == 0);
+  t_ed25519_sign(out, seed, (const uint8_t *)"", 0);
+  CHECK(memcmp(out, sig, 64) == 0);
+  /* A seed from the library has the same public key here. */
+  for (int i = 0; i < 3; i++) {
+    uint8_t s[32], p[32];
+    CHECK_EQ(ossuary_generate_auth_keypair(s, 32, p, 32), 0);
+    t_ed25519_public(out, s);
+    CHECK(memcmp(out, p, 32) == 0);
+  }
+}
+
+/* Signers on both sides; one that fails or lies on either side (the peer
+ * sees a RESET, never a signature to refuse: nothing unverified is sent);
+ * Trust-On-First-Use; the original API. */
+static void test_signer_handshakes(void) {
+  int cf = 0, sf = 0;
+  OssuaryConnection *c = NULL, *s = NULL;
+  struct hsm *ch = hsm_new(1, HSM_SIGN, &cf), *sh = hsm_new(2, HSM_SIGN, &sf);
+  uint8_t cpub[32], spub[32], remote[32], out[BUF], buf[BUF];
+  memcpy(cpub, ch->pub, 32);
+  memcpy(spub, sh->pub, 32);
+  CHECK_EQ(ossuary_conn_new_client_with_signer(cpub, hsm_sign, ch, hsm_free, 0, &c), OSSUARY_ERR_OK);
+  CHECK_EQ(ossuary_conn_new_server_with_signer(OSSUARY_CONN_TYPE_AUTHENTICATED_SERVER, spub, hsm_sign,
+                                               sh, hsm_free, 0, &s),
+           OSSUARY_ERR_OK);
+  CHECK_EQ(ossuary_conn_local_public_key(c, remote, 32), OSSUARY_ERR_OK);
+  CHECK(memcmp(remote, cpub, 32) == 0);
+  CHECK_EQ(ossuary_conn_add_authorized_key(c, spub), OSSUARY_ERR_OK);
+  CHECK_EQ(ossuary_conn_add_authorized_key(s, cpub), OSSUARY_ERR_OK);
+  CHECK_EQ(ch->calls + sh->calls, 0);
+  CHECK_EQ(typed_handshake(c, s), 1);
+  CHECK_EQ(ch->calls, 1);
+  CHECK_EQ(sh->calls, 1);
+  CHECK(ch->last_len > 32 && sh->last_len > 32);
+  CHECK_EQ(ossuary_remote_public_key(s, remote, 32), 0);
+  CHECK(memcmp(remote, cpub, 32) == 0);
+  CHECK_EQ(ossuary_remote_public_key(c, remote, 32), 0);
+  CHECK(memcmp(remote, spub, 32) == 0);
+  CHECK_EQ(transfer(c, s, "signed by an hsm", out, 0), 16);
+  CHECK(memcmp(out, "signed by an hsm", 16) == 0);
+  CHECK_EQ(transfer(s, c, "so was this", out, 1), 11);
+  CHECK(memcmp(out, "so was this", 11) == 0);
+  CHECK_EQ(cf + sf, 0);
+  ossuary_destroy_connection(&c);
+  CHECK_EQ(cf, 1);
+  CHECK_EQ(sf, 0);
+  ossuary_destroy_connection(&s);
+  ossuary_destroy_connection(&s);
+  CHECK_EQ(sf, 1);
+
+  for (int mode = HSM_FAIL; mode <= HSM_OTHER_KEY; mode++) {
+    /* A server signer: the client gets the RESET. */
+    int frees = 0;
+    struct hsm *h = hsm_new(3, mode, &frees);
+    CHECK_EQ(ossuary_conn_new_server_with_signer(OSSUARY_CONN_TYPE_UNAUTHENTICATED_SERVER, h->pub,
+                                                 hsm_sign, h, hsm_free, 0, &s),
+             OSSUARY_ERR_OK);
+    CHECK_EQ(ossuary_conn_new_client(NULL, OSSUARY_FLAG_TRUST_ON_FIRST_USE, &c), OSSUARY_ERR_OK);
+    CHECK_EQ(typed_handshake(c, s), OSSUARY_ERR_PEER_RESET);
+    CHECK_EQ(ossuary_conn_handshake_status(s), OSSUARY_ERR_SIGNER);
+    CHECK_EQ(h->calls, 1);
+    ossuary_destroy_connection(&c);
+    ossuary_destroy_connection(&s);
+    CHECK_EQ(frees, 1);
+
+    /* A client signer set on an original connection, the server key
+     * pinned: the server gets the RESET. */
+    uint8_t ssec[32], sp[32];
+    CHECK_EQ(ossuary_generate_auth_keypair(ssec, 32, sp, 32), 0);
+    frees = 0;
+    h = hsm_new(4, mode, &frees);
+    c = ossuary_create_connection(OSSUARY_CONN_TYPE_CLIENT, NULL);
+    s = ossuary_create_connection(OSSUARY_CONN_TYPE_AUTHENTICATED_SERVER, ssec);
+    CHECK(c != NULL && s != NULL);
+    CHECK_EQ(ossuary_conn_set_signer(c, h->pub, hsm_sign, h, hsm_free), OSSUARY_ERR_OK);
+    CHECK_EQ(ossuary_add_authorized_key(c, sp), 0);
+    CHECK_EQ(ossuary_add_authorized_key(s, h->pub), 0);
+    CHECK_EQ(handshake(c, s, 1), OSSUARY_ERR_SIGNER);
+    CHECK_EQ(ossuary_handshake_done(c), OSSUARY_ERR_SIGNER);
+    uint16_t n = sizeof buf;
+    CHECK(ossuary_send_handshake(c, buf, &n) >= 0);
+    CHECK(n > 0);
+    ossuary_recv_handshake(s, buf, &n);
+    CHECK_EQ(ossuary_handshake_done(s), OSSUARY_ERR_PEER_RESET);
+    ossuary_destroy_connection(&c);
+    ossuary_destroy_connection(&s);
+    CHECK_EQ(frees, 1);
+  }
+
+  /* Trust-On-First-Use, original API: the client signs inside the
+   * ossuary_add_authorized_key that accepts the server. */
+  int frees = 0;
+  struct hsm *h = hsm_new(5, HSM_SIGN, &frees);
+  c = ossuary_create_connection(OSSUARY_CONN_TYPE_CLIENT, NULL);
+  s = ossuary_create_connection(OSSUARY_CONN_TYPE_AUTHENTICATED_SERVER, NULL);
+  CHECK_EQ(ossuary_conn_set_signer(c, h->pub, hsm_sign, h, hsm_free), OSSUARY_ERR_OK);
+  CHECK_EQ(ossuary_add_authorized_key(s, h->pub), 0);
+  CHECK_EQ(handshake(c, s, 1), 1);
+  CHECK_EQ(h->calls, 1);
+  ossuary_destroy_connection(&c);
+  ossuary_destroy_connection(&s);
+  CHECK_EQ(frees, 1);
+
+  /* Trust-On-First-Use, typed API, a failing signer: the failure is
+   * ossuary_conn_trust_server's result. */
+  frees = 0;
+  h = hsm_new(6, HSM_FAIL, &frees);
+  uint8_t ssec[32], sp[32];
+  CHECK_EQ(ossuary_generate_auth_keypair(ssec, 32, sp, 32), 0);
+  CHECK_EQ(ossuary_conn_new_client_with_signer(h->pub, hsm_sign, h, hsm_free,
+                                               OSSUARY_FLAG_TRUST_ON_FIRST_USE, &c),
+           OSSUARY_ERR_OK);
+  CHECK_EQ(ossuary_conn_new_server(OSSUARY_CONN_TYPE_UNAUTHENTICATED_SERVER, ssec, 0, &s), OSSUARY_ERR_OK);
+  CHECK_EQ(typed_handshake(c, s), OSSUARY_ERR_UNTRUSTED_SERVER);
+  CHECK_EQ(h->calls, 0);
+  CHECK_EQ(ossuary_conn_trust_server(c), OSSUARY_ERR_SIGNER);
+  CHECK_EQ(h->calls, 1);
+  CHECK_EQ(ossuary_conn_handshake_status(c), OSSUARY_ERR_SIGNER);
+  ossuary_destroy_connection(&c);
+  ossuary_destroy_connection(&s);
+  CHECK_EQ(frees, 1);
+
+  /* No user_data at all. */
+  uint8_t fixed_pub[32];
+  t_ed25519_public(fixed_pub, FIXED_SEED);
+  CHECK_EQ(ossuary_conn_new_server_with_signer(OSSUARY_CONN_TYPE_UNAUTHENTICATED_SERVER, fixed_pub,
+                                               fixed_sign, NULL, NULL, 0, &s),
+           OSSUARY_ERR_OK);
+  CHECK_EQ(ossuary_conn_new_client(NULL, 0, &c), OSSUARY_ERR_OK);
+  CHECK_EQ(ossuary_conn_add_authorized_key(c, fixed_pub), OSSUARY_ERR_OK);
+  CHECK_EQ(typed_handshake(c, s), 1);
+  ossuary_destroy_connection(&c);
+  ossuary_destroy_connection(&s);
+}
+
+/* Bad arguments: each call releases its user_data exactly once, before it
+ * returns, and writes nothing to `out`; replacing an identity releases the
+ * one it replaces. */
+static void test_signer_arguments(void) {
+  int frees = 0, want = 0;
+  OssuaryConnection *none = NULL;
+  uint8_t bad[32];
+  memset(bad, 0xff, sizeof bad);
+  struct hsm *h;
+#define REFUSED(call, code)        \
+  do {                             \
+    h = hsm_new(7, HSM_SIGN, &frees); \
+    CHECK_EQ(call, code);          \
+    CHECK_EQ(frees, ++want);       \
+  } while (0)
+  REFUSED(ossuary_conn_new_client_with_signer(NULL, hsm_sign, h, hsm_free, 0, &none),
+          OSSUARY_ERR_NULL_ARGUMENT);
+  REFUSED(ossuary_conn_new_client_with_signer(h->pub, NULL, h, hsm_free, 0, &none),
+          OSSUARY_ERR_NULL_ARGUMENT);
+  REFUSED(ossuary_conn_new_client_with_signer(h->pub, hsm_sign, h, hsm_free, 0, NULL),
+          OSSUARY_ERR_NULL_ARGUMENT);
+  REFUSED(ossuary_conn_new_client_with_signer(bad, hsm_sign, h, hsm_free, 0, &none),
+          OSSUARY_ERR_INVALID_KEY);
+  REFUSED(ossuary_conn_new_client_with_signer(h->pub, hsm_sign, h, hsm_free, 2, &none),
+          OSSUARY_ERR_INVALID_ARGUMENT);
+  REFUSED(ossuary_conn_new_client_with_signer(h->pub, hsm_sign, h, hsm_free, 0x80000000u, &none),
+          OSSUARY_ERR_INVALID_ARGUMENT);
+  REFUSED(ossuary_conn_new_server_with_signer(OSSUARY_CONN_TYPE_CLIENT, h->pub, hsm_sign, h,
+                                              hsm_free, 0, &none),
+          OSSUARY_ERR_INVALID_ARGUMENT);
+  REFUSED(ossuary_conn_new_server_with_signer(3, h->pub, hsm_sign, h, hsm_free, 0, &none),
+          OSSUARY_ERR_INVALID_ARGUMENT);
+  REFUSED(ossuary_conn_new_server_with_signer(-1, h->pub, hsm_sign, h, hsm_free, 0, &none),
+          OSSUARY_ERR_INVALID_ARGUMENT);
+  REFUSED(ossuary_conn_new_server_with_signer(1, h->pub, hsm_sign, h, hsm_free,
+                                              OSSUARY_FLAG_TRUST_ON_FIRST_USE, &none),
+          OSSUARY_ERR_INVALID_ARGUMENT);
+  REFUSED(ossuary_conn_new_server_with_signer(1, NULL, hsm_sign, h, hsm_free, 0, &none),
+          OSSUARY_ERR_NULL_ARGUMENT);
+  REFUSED(ossuary_conn_new_server_with_signer(1, h->pub, NULL, h, hsm_free, 0, &none),
+          OSSUARY_ERR_NULL_ARGUMENT);
+  REFUSED(ossuary_conn_new_server_with_signer(1, bad, hsm_sign, h, hsm_free, 0, &none),
+          OSSUARY_ERR_INVALID_KEY);
+  REFUSED(ossuary_conn_new_server_with_signer(2, h->pub, hsm_sign, h, hsm_free, 0, NULL),
+          OSSUARY_ERR_NULL_ARGUMENT);
+  REFUSED(ossuary_conn_set_signer(NULL, h->pub, hsm_sign, h, hsm_free), OSSUARY_ERR_NULL_ARGUMENT);
+  CHECK(none == NULL);
+
+  /* Replacing identities. */
+  OssuaryConnection *c = ossuary_create_connection(OSSUARY_CONN_TYPE_CLIENT, NULL);
+  CHECK(c != NULL);
+  REFUSED(ossuary_conn_set_signer(c, NULL, hsm_sign, h, hsm_free), OSSUARY_ERR_NULL_ARGUMENT);
+  REFUSED(ossuary_conn_set_signer(c, h->pub, NULL, h, hsm_free), OSSUARY_ERR_NULL_ARGUMENT);
+  REFUSED(ossuary_conn_set_signer(c, bad, hsm_sign, h, hsm_free), OSSUARY_ERR_INVALID_KEY);
+  int f1 = 0, f2 = 0, f3 = 0;
+  struct hsm *h1 = hsm_new(8, HSM_SIGN, &f1), *h2 = hsm_new(9, HSM_SIGN, &f2);
+  CHECK_EQ(ossuary_conn_set_signer(c, h1->pub, hsm_sign, h1, hsm_free), OSSUARY_ERR_OK);
+  CHECK_EQ(ossuary_conn_set_signer(c, h2->pub, hsm_sign, h2, hsm_free), OSSUARY_ERR_OK);
+  CHECK_EQ(f1, 1);
+  CHECK_EQ(f2, 0);
+  CHECK_EQ(ossuary_set_secret_key(c, FIXED_SEED), 0);
+  CHECK_EQ(f2, 1);
+  /* Once the peer has spoken, the identity stays; the refused one is
+   * released at once. */
+  OssuaryConnection *s = ossuary_create_connection(OSSUARY_CONN_TYPE_UNAUTHENTICATED_SERVER, NULL);
+  uint8_t buf[BUF];
+  uint16_t n = sizeof buf;
+  CHECK(ossuary_send_handshake(c, buf, &n) > 0);
+  CHECK(ossuary_recv_handshake(s, buf, &n) > 0);
+  n = sizeof buf;
+  CHECK(ossuary_send_handshake(s, buf, &n) > 0);
+  CHECK(ossuary_recv_handshake(c, buf, &n) > 0);
+  struct hsm *h3 = hsm_new(10, HSM_SIGN, &f3);
+  CHECK_EQ(ossuary_conn_set_signer(c, h3->pub, hsm_sign, h3, hsm_free), OSSUARY_ERR_HANDSHAKE_STARTED);
+  CHECK_EQ(f3, 1);
+  ossuary_destroy_connection(&c);
+  ossuary_destroy_connection(&s);
+#undef REFUSED
+
+  CHECK_EQ(OSSUARY_ERR_SIGNER, -95);
+  CHECK(strcmp(ossuary_error_string(OSSUARY_ERR_SIGNER), "unknown error code") != 0);
+}
+
 int main(void) {
   test_versions_and_strings();
   test_bad_arguments();
@@ -825,6 +1151,9 @@ int main(void) {
   test_in_place();
   test_key_text();
   test_key_files();
+  test_signer_reference();
+  test_signer_handshakes();
+  test_signer_arguments();
   printf("%d passed, %d failed\n", passed, failed);
   return failed ? 1 : 0;
 }

@@ -6,7 +6,8 @@
 
 use std::panic::{AssertUnwindSafe, catch_unwind};
 
-use ossuary_core::Progress;
+use ossuary_core::{Progress, SecretKey};
+use zeroize::Zeroize;
 
 use crate::handle::OssuaryConnection;
 use crate::status::OssuaryErr;
@@ -94,6 +95,40 @@ pub(crate) unsafe fn key(ptr: *const u8) -> Result<[u8; 32], Status> {
     // the slice does not outlive this call.
     let bytes = unsafe { bytes(ptr, 32) }?;
     <[u8; 32]>::try_from(bytes).map_err(|_| Status::InvalidArgument)
+}
+
+/// The 32-byte secret key (the RFC 8032 seed) at `ptr`. The only copy of
+/// its bytes made here is wiped before this returns, on every path; the
+/// key itself wipes its own on drop.
+///
+/// # Safety
+/// `ptr` is NULL (refused) or valid for reads of 32 bytes.
+pub(crate) unsafe fn secret_key(ptr: *const u8) -> Result<SecretKey, Status> {
+    let mut seed = [0u8; 32];
+    // SAFETY: forwarded from this function's contract.
+    unsafe { secret_key_via(ptr, &mut seed) }
+}
+
+/// [`secret_key`], copying the seed through `seed`, which is wiped before
+/// this returns, whatever happens (an early return, or an unwinding panic:
+/// the wipe is a drop guard). Separate so that a test can see the buffer.
+///
+/// # Safety
+/// As for [`secret_key`].
+unsafe fn secret_key_via(ptr: *const u8, seed: &mut [u8; 32]) -> Result<SecretKey, Status> {
+    /// Wipes the borrowed buffer when dropped.
+    struct Wipe<'a>(&'a mut [u8; 32]);
+    impl Drop for Wipe<'_> {
+        fn drop(&mut self) {
+            self.0.zeroize();
+        }
+    }
+    let seed = Wipe(seed);
+    // SAFETY: forwarded: `ptr` is NULL or valid for reads of 32 bytes, and
+    // the slice does not outlive this call.
+    let src = unsafe { bytes(ptr, 32) }?;
+    seed.0.copy_from_slice(src);
+    Ok(SecretKey::from_bytes(seed.0))
 }
 
 /// The value `ptr` points to, read without creating a reference (length
@@ -219,6 +254,22 @@ mod tests {
         }
         let code = status(|| std::panic::panic_any(Bomb));
         assert_eq!(code, OssuaryErr::Panic.code());
+    }
+
+    #[test]
+    fn the_copy_of_a_secret_key_is_wiped_on_every_path() {
+        let secret = [0x5au8; 32];
+        let mut seed = [0xffu8; 32];
+        // SAFETY: `secret` is 32 readable bytes.
+        let key = unsafe { secret_key_via(secret.as_ptr(), &mut seed) };
+        assert_eq!(seed, [0; 32], "wiped after success");
+        let want = SecretKey::from_bytes(&secret).public_key();
+        assert_eq!(key.map(|k| k.public_key()), Ok(want));
+        let mut seed = [0xffu8; 32];
+        // SAFETY: NULL is refused before anything is read.
+        let refused = unsafe { secret_key_via(core::ptr::null(), &mut seed) };
+        assert_eq!(refused.err(), Some(Status::NullArgument));
+        assert_eq!(seed, [0; 32], "wiped after an error");
     }
 
     #[test]

@@ -5,6 +5,8 @@
 use crate::status::OssuaryErr;
 use crate::*;
 
+mod signer;
+
 /// A client (TOFU, accepting the server) and an open server, handshake done.
 fn pair() -> (*mut OssuaryConnection, *mut OssuaryConnection) {
     unsafe {
@@ -130,4 +132,51 @@ fn recv_data_in_place_keeps_the_unconsumed_input() {
             destroy(c, s);
         }
     }
+}
+
+/// An error met while plaintext before it is still staged in the handle
+/// (an in-place receive with little room) comes only after that plaintext,
+/// and then for good: a call with no room for plaintext says "call again",
+/// not the error, since plaintext is still waiting.
+#[test]
+fn recv_data_reports_a_failure_only_after_the_plaintext_before_it() {
+    let (c, s) = pair();
+    let mut wire = records(s, &[&[1u8; 1000]]);
+    let first = wire.len();
+    let mut bad = records(s, &[&[2u8; 10]]);
+    bad[5] ^= 1;
+    wire.extend_from_slice(&bad);
+    let mut buf = wire.clone();
+    let mut out = vec![0u8; 4096];
+    let mut plain = Vec::new();
+    unsafe {
+        // In place with room for one byte: the first record's plaintext is
+        // staged, the second record fails.
+        let (mut in_len, mut out_len) = (u16::try_from(wire.len()).unwrap(), 1u16);
+        let p = buf.as_mut_ptr();
+        let r = ossuary_recv_data(c, p, &mut in_len, p, &mut out_len);
+        assert!(r >= 0, "recv_data: {r}");
+        assert!(usize::from(in_len) > first, "the bad record was taken too");
+        plain.extend_from_slice(&buf[..usize::from(out_len)]);
+        // No room for plaintext: nothing comes out, and the failure waits.
+        let (mut in_len, mut out_len) = (0u16, 0u16);
+        let r = ossuary_recv_data(c, p, &mut in_len, out.as_mut_ptr(), &mut out_len);
+        assert_eq!(r, OssuaryErr::Wouldblock.code());
+        // The rest of the plaintext, then the failure, for good.
+        let mut last = 0;
+        for _ in 0..10 {
+            let (mut in_len, mut out_len) = (0u16, 300u16);
+            last = ossuary_recv_data(c, p, &mut in_len, out.as_mut_ptr(), &mut out_len);
+            if last < 0 && last != OssuaryErr::Wouldblock.code() {
+                break;
+            }
+            plain.extend_from_slice(&out[..usize::from(out_len)]);
+        }
+        assert_eq!(plain, [1u8; 1000]);
+        assert_eq!(last, OssuaryErr::BadRecord.code());
+        let (mut in_len, mut out_len) = (0u16, 300u16);
+        let r = ossuary_recv_data(c, p, &mut in_len, out.as_mut_ptr(), &mut out_len);
+        assert_eq!(r, OssuaryErr::BadRecord.code());
+    }
+    destroy(c, s);
 }

@@ -32,11 +32,11 @@ pub struct OssuaryConnection {
 }
 
 impl OssuaryConnection {
-    /// A connection as the original API creates it: `key` is the identity (a
-    /// random one for a server without it; an anonymous client without
+    /// A connection as the original API creates it: `secret` is the identity
+    /// (a random one for a server without it; an anonymous client without
     /// it), and a client pauses for the application's decision on an
     /// unknown server (Trust-On-First-Use, as the original did).
-    pub(crate) fn create(kind: OssuaryConnType, key: Option<[u8; 32]>) -> Result<Self, Error> {
+    pub(crate) fn create(kind: OssuaryConnType, secret: Option<SecretKey>) -> Result<Self, Error> {
         let role = match kind {
             OssuaryConnType::Client => Role::Client,
             OssuaryConnType::AuthenticatedServer => Role::AuthenticatingServer,
@@ -46,8 +46,8 @@ impl OssuaryConnection {
             trust_on_first_use: role == Role::Client,
             ..Config::default()
         };
-        let secret = match key {
-            Some(bytes) => Some(SecretKey::from_bytes(&bytes)),
+        let secret = match secret {
+            Some(secret) => Some(secret),
             None if role.is_server() => Some(ossuary_core::generate_keypair()?.0),
             None => None,
         };
@@ -78,6 +78,12 @@ impl OssuaryConnection {
         self.staged.clear();
         self.reported_done = false;
         Ok(())
+    }
+
+    /// Whether plaintext taken out of the core connection waits in the
+    /// handle (a receive with overlapping buffers had no room for it).
+    pub(crate) fn has_staged(&self) -> bool {
+        !self.staged.is_empty()
     }
 
     /// Whether output or plaintext waits in the handle itself (outside the

@@ -4,11 +4,10 @@
 //! are wiped before each function returns.
 #![allow(unsafe_code)]
 
+use ossuary_core::PublicKey;
 use ossuary_core::keys::{self, HostKeyStatus};
-use ossuary_core::{PublicKey, SecretKey};
 use safer_ffi::c_char;
 use safer_ffi::prelude::*;
-use zeroize::Zeroizing;
 
 use crate::boundary::{self, Status, status};
 
@@ -290,9 +289,9 @@ pub unsafe fn ossuary_secret_key_read(path: Option<char_p::Ref<'_>>, key_out: *m
 pub unsafe fn ossuary_key_pair_write(path: Option<char_p::Ref<'_>>, secret: *const u8) -> i32 {
     status(|| {
         let path = utf8(path)?;
-        // SAFETY: the caller promises `secret` points to 32 readable bytes.
-        let bytes = Zeroizing::new(unsafe { boundary::key(secret) }?);
-        let key = SecretKey::from_bytes(&bytes);
+        // SAFETY: the caller promises `secret` points to 32 readable bytes;
+        // the copy of them made there is wiped.
+        let key = unsafe { boundary::secret_key(secret) }?;
         keys::write_key_pair(path, &key, None)?;
         Ok(Status::Ok.code())
     })

@@ -8,13 +8,64 @@
 //!   lengths, outputs written only on success, a status code. `strict`
 //!   builds connections with strict trust (Trust-On-First-Use only as a
 //!   flag), `typed` moves handshake and application bytes, `in_place` seals
-//!   and opens records in the caller's buffer, and `keys` handles key text,
-//!   fingerprints, known-hosts and authorized-keys lists and key files.
+//!   and opens records in the caller's buffer, `keys` handles key text,
+//!   fingerprints, known-hosts and authorized-keys lists and key files, and
+//!   `signer` gives a connection an identity whose secret key lives
+//!   elsewhere (an HSM, a TPM), behind a signing callback whose every
+//!   signature is checked before it is sent.
 //! - The boundary never aborts: every entry point catches panics and returns
 //!   `OSSUARY_ERR_PANIC` (or NULL); every pointer, length and enum value is
 //!   checked (`boundary`). This is the only crate of the workspace with
 //!   `unsafe` code (STYLE rule 4), confined to the modules that allow it,
 //!   each block with a `// SAFETY:` comment.
+//!
+//! # Example
+//!
+//! A client in C, over a socket the program connected:
+//!
+//! ```c
+//! #include "ossuary.h"
+//! #include <sys/socket.h>
+//!
+//! /* A client over a connected socket `fd`: pins the server's 32-byte key,
+//!  * runs the handshake, sends `msg` (up to 65519 bytes: one record) and an
+//!  * authenticated close. Returns OSSUARY_ERR_OK or the error code
+//!  * (ossuary_error_string says what it means). */
+//! static int32_t
+//! say(int fd, uint8_t const server_key[32], uint8_t const *msg, size_t len)
+//! {
+//!     static uint8_t buf[70000];
+//!     OssuaryConnection *conn = NULL;
+//!     size_t n = 0, used = 0;
+//!     int32_t rc = ossuary_conn_new_client(NULL, 0, &conn); /* anonymous, strict */
+//!     if (rc != OSSUARY_ERR_OK)
+//!         return rc;
+//!     rc = ossuary_conn_add_authorized_key(conn, server_key);
+//!     for (;;) { /* send what is queued; stop when done; else read and feed */
+//!         if (rc == OSSUARY_ERR_OK)
+//!             rc = ossuary_conn_take_output(conn, buf, sizeof buf, &n);
+//!         if (rc == OSSUARY_ERR_OK && n > 0 && send(fd, buf, n, 0) != (ssize_t)n)
+//!             rc = OSSUARY_ERR_OTHER;
+//!         if (rc == OSSUARY_ERR_OK)
+//!             rc = ossuary_conn_handshake_status(conn); /* 0 running, 1 done */
+//!         if (rc != OSSUARY_ERR_OK)
+//!             break;
+//!         ssize_t got = recv(fd, buf, sizeof buf, 0);
+//!         rc = got > 0 ? ossuary_conn_recv_handshake(conn, buf, (size_t)got, &used)
+//!                      : ossuary_conn_end_of_input(conn); /* the server hung up */
+//!     }
+//!     if (rc == 1)
+//!         rc = ossuary_conn_send(conn, msg, len, &used);
+//!     if (rc == OSSUARY_ERR_OK)
+//!         rc = ossuary_conn_close(conn);
+//!     if (rc == OSSUARY_ERR_OK)
+//!         rc = ossuary_conn_take_output(conn, buf, sizeof buf, &n);
+//!     if (rc == OSSUARY_ERR_OK && send(fd, buf, n, 0) != (ssize_t)n)
+//!         rc = OSSUARY_ERR_OTHER;
+//!     ossuary_destroy_connection(&conn);
+//!     return rc;
+//! }
+//! ```
 #![warn(missing_docs)]
 #![allow(
     // C names: `OSSUARY_ERR_OTHER`, ...
@@ -28,6 +79,7 @@ mod handle;
 mod in_place;
 mod keys;
 mod original;
+mod signer;
 mod status;
 mod strict;
 mod typed;
@@ -41,6 +93,7 @@ pub use handle::OssuaryConnection;
 pub use in_place::*;
 pub use keys::*;
 pub use original::*;
+pub use signer::*;
 pub use status::{OssuaryConnType, OssuaryErr};
 pub use strict::*;
 pub use typed::*;

@@ -7,7 +7,7 @@
 //! the call got past its argument checks.
 #![allow(unsafe_code)]
 
-use ossuary_core::{HandshakeStatus, PublicKey, SecretKey};
+use ossuary_core::{HandshakeStatus, PublicKey};
 use safer_ffi::prelude::*;
 
 use crate::boundary::{self, Status, catch, status};
@@ -40,17 +40,19 @@ pub unsafe fn ossuary_create_connection(
         let Some(kind) = OssuaryConnType::from_int(conn_type) else {
             return core::ptr::null_mut();
         };
-        let key = if auth_key.is_null() {
+        let secret = if auth_key.is_null() {
             None
         } else {
             // SAFETY: the caller promises a non-NULL `auth_key` points to 32
-            // readable bytes (documented above).
-            match unsafe { boundary::key(auth_key) } {
-                Ok(key) => Some(key),
+            // readable bytes (documented above). The copy of its bytes made
+            // there is wiped; the key wipes itself when dropped, on failure
+            // below as with the connection.
+            match unsafe { boundary::secret_key(auth_key) } {
+                Ok(secret) => Some(secret),
                 Err(_) => return core::ptr::null_mut(),
             }
         };
-        match OssuaryConnection::create(kind, key) {
+        match OssuaryConnection::create(kind, secret) {
             Ok(conn) => Box::into_raw(Box::new(conn)),
             Err(_) => core::ptr::null_mut(),
         }
@@ -89,7 +91,10 @@ pub unsafe fn ossuary_destroy_connection(conn: *mut *mut OssuaryConnection) {
 }
 
 /// Sets the connection's identity to the 32-byte Ed25519 secret key (RFC 8032
-/// seed) at `key`. Allowed until the peer's first byte has arrived.
+/// seed) at `key`. Allowed until the peer's first byte has arrived. An
+/// identity it replaces that was given with a signer callback
+/// (`ossuary_conn_set_signer`, ...) is released in this call (its
+/// `free_user_data` runs).
 ///
 /// Returns 0, or `OSSUARY_ERR_NULL_ARGUMENT`, `OSSUARY_ERR_HANDSHAKE_STARTED`.
 ///
@@ -105,11 +110,10 @@ pub unsafe fn ossuary_set_secret_key(conn: *mut OssuaryConnection, key: *const u
         // SAFETY: the caller promises a live connection, used by no other call
         // at the same time.
         let handle = unsafe { boundary::conn(conn) }?;
-        // SAFETY: the caller promises `key` points to 32 readable bytes.
-        let key = unsafe { boundary::key(key) }?;
-        handle
-            .conn()
-            .set_identity(Box::new(SecretKey::from_bytes(&key)))?;
+        // SAFETY: the caller promises `key` points to 32 readable bytes; the
+        // copy of them made there is wiped.
+        let secret = unsafe { boundary::secret_key(key) }?;
+        handle.conn().set_identity(Box::new(secret))?;
         Ok(0)
     })
 }
@@ -437,9 +441,11 @@ pub unsafe fn ossuary_send_data(
 ///
 /// Returns the bytes consumed (plaintext in `*out_buf_len`);
 /// `OSSUARY_ERR_WOULDBLOCK` when no plaintext came out (a partial record was
-/// taken, or a key update: read more and call again); `OSSUARY_ERR_CLOSED`
-/// after the peer's clean close; or an error code (also when the bytes
-/// consumed, reported in `*in_buf_len`, held a record that failed).
+/// taken, or a key update: read more and call again; or plaintext waits
+/// inside and `*out_buf_len` was 0); `OSSUARY_ERR_CLOSED` after the peer's
+/// clean close; or an error code (also when the bytes consumed, reported in
+/// `*in_buf_len`, held a record that failed). The close or the error comes
+/// only once the plaintext before it is out, and then on every call.
 ///
 /// # Safety
 /// Each pointer argument is NULL (refused with an error code) or valid, for
@@ -488,6 +494,11 @@ pub unsafe fn ossuary_recv_data(
         }
         if produced > 0 {
             Ok(i32::from(consumed))
+        } else if handle.has_staged() {
+            // Plaintext from before a failure or the peer's close still
+            // waits in the handle (no room came for it): it comes first, and
+            // the failure or the close only after it, so that they are final.
+            Err(Status::Wouldblock)
         } else if let Err(e) = handle.conn().handshake_status() {
             // A failure after progress (a record consumed, then refused):
             // the core reports it on the next call; report it now.

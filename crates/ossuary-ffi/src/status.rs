@@ -2,7 +2,7 @@
 //! that turns an [`ossuary_core::Error`] into a code (STYLE rule 6: only this
 //! crate turns errors into integers).
 
-use ossuary_core::{ApiMisuse as Misuse, Error, HandshakeError, keys};
+use ossuary_core::{ApiMisuse as Misuse, CryptoError, Error, HandshakeError, keys};
 use safer_ffi::prelude::*;
 
 /// The role of a connection, as `ossuary_create_connection` takes it. The
@@ -75,7 +75,8 @@ pub enum OssuaryErr {
     /// A well-formed frame arrived where it is not allowed (or the peer is
     /// not an Ossuary endpoint).
     UnexpectedFrame = -67,
-    /// The handshake failed: a bad signature or key share, a failing signer.
+    /// The handshake failed: the peer's signature or key share is bad, or
+    /// the peer broke the protocol.
     Handshake = -68,
     /// The server refused this client (anonymous, or its key is not
     /// authorized), or, on a server, the client was refused.
@@ -139,6 +140,11 @@ pub enum OssuaryErr {
     /// Reading or writing a key file failed (missing, no permission to
     /// open, disk full).
     KeyIo = -94,
+    /// This side's identity could not sign: the signer callback
+    /// (`ossuary_conn_new_client_with_signer` and the like) returned
+    /// non-zero, or a signature that does not verify under the public key
+    /// it was given. The signature was not sent; the peer gets a RESET.
+    Signer = -95,
 }
 
 /// Every code, for `ossuary_error_string` and the tests.
@@ -183,6 +189,7 @@ pub(crate) const ALL: &[OssuaryErr] = {
         KeyPermissions,
         KeyExists,
         KeyIo,
+        Signer,
     ]
 };
 
@@ -247,6 +254,7 @@ impl OssuaryErr {
             }
             KeyExists => c!("key file already exists: nothing written"),
             KeyIo => c!("key file could not be read or written"),
+            Signer => c!("the identity signer failed or gave a signature that does not verify"),
         }
     }
 }
@@ -263,6 +271,7 @@ impl From<Error> for OssuaryErr {
             Error::Handshake(HandshakeError::UntrustedServer) | Error::UntrustedServer { .. } => {
                 UntrustedServer
             }
+            Error::Handshake(HandshakeError::Signer) | Error::Crypto(CryptoError::Signer) => Signer,
             Error::Handshake(_) => Handshake,
             Error::BadRecord => BadRecord,
             Error::PeerReset { .. } => PeerReset,
@@ -353,6 +362,8 @@ mod tests {
                 OssuaryErr::Decode,
             ),
             (Error::BadRecord, OssuaryErr::BadRecord),
+            (Error::Handshake(HandshakeError::Signer), OssuaryErr::Signer),
+            (Error::Crypto(CryptoError::Signer), OssuaryErr::Signer),
             (Error::Closed, OssuaryErr::Closed),
             (
                 Error::ApiMisuse(Misuse::HandshakeNotDone),

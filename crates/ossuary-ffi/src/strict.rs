@@ -5,9 +5,8 @@
 //! for a pause. Also the authorized-key and reset calls of that API.
 #![allow(unsafe_code)]
 
-use ossuary_core::{Config, Connection, PublicKey, Role, SecretKey};
+use ossuary_core::{Config, Connection, PublicKey, Role};
 use safer_ffi::prelude::*;
-use zeroize::Zeroizing;
 
 use crate::boundary::{self, Status, status};
 use crate::handle::OssuaryConnection;
@@ -25,13 +24,13 @@ use crate::status::OssuaryConnType;
 pub const OSSUARY_FLAG_TRUST_ON_FIRST_USE: u32 = 1;
 
 /// Every flag bit `ossuary_conn_new_client` knows.
-const CLIENT_FLAGS: u32 = OSSUARY_FLAG_TRUST_ON_FIRST_USE;
+pub(crate) const CLIENT_FLAGS: u32 = OSSUARY_FLAG_TRUST_ON_FIRST_USE;
 
 /// Every flag bit the server constructor knows.
-const SERVER_FLAGS: u32 = 0;
+pub(crate) const SERVER_FLAGS: u32 = 0;
 
 /// The configuration for `flags`, already checked against the known bits.
-fn config(flags: u32, known: u32) -> Result<Config, Status> {
+pub(crate) fn config(flags: u32, known: u32) -> Result<Config, Status> {
     if flags & !known != 0 {
         return Err(Status::InvalidArgument);
     }
@@ -41,22 +40,24 @@ fn config(flags: u32, known: u32) -> Result<Config, Status> {
     })
 }
 
-/// The secret key at `ptr` (32 bytes, the Ed25519 seed of RFC 8032); the
-/// copy read here is wiped when this returns.
-///
-/// # Safety
-/// `ptr` is NULL (refused) or valid for reads of 32 bytes.
-unsafe fn secret(ptr: *const u8) -> Result<SecretKey, Status> {
-    // SAFETY: forwarded from this function's contract.
-    let bytes = Zeroizing::new(unsafe { boundary::key(ptr) }?);
-    Ok(SecretKey::from_bytes(&bytes))
+/// The server role `role` names: `OSSUARY_CONN_TYPE_AUTHENTICATED_SERVER`
+/// or `OSSUARY_CONN_TYPE_UNAUTHENTICATED_SERVER`; any other value is refused.
+pub(crate) fn server_role(role: i32) -> Result<Role, Status> {
+    match OssuaryConnType::from_int(role) {
+        Some(OssuaryConnType::AuthenticatedServer) => Ok(Role::AuthenticatingServer),
+        Some(OssuaryConnType::UnauthenticatedServer) => Ok(Role::OpenServer),
+        Some(OssuaryConnType::Client) | None => Err(Status::InvalidArgument),
+    }
 }
 
 /// Stores a new handle at `out`.
 ///
 /// # Safety
 /// `out` is non-NULL (checked) and writable.
-unsafe fn put(out: *mut *mut OssuaryConnection, conn: Connection) -> Result<i32, Status> {
+pub(crate) unsafe fn put(
+    out: *mut *mut OssuaryConnection,
+    conn: Connection,
+) -> Result<i32, Status> {
     let handle = Box::into_raw(Box::new(OssuaryConnection::wrap(conn)));
     // SAFETY: by this function's contract.
     unsafe { boundary::write(out, handle) };
@@ -94,7 +95,7 @@ pub unsafe fn ossuary_conn_new_client(
         } else {
             // SAFETY: the caller promises a non-NULL `secret_key` points to
             // 32 readable bytes.
-            let key = unsafe { secret(secret_key) }?;
+            let key = unsafe { boundary::secret_key(secret_key) }?;
             Connection::with_identity(Role::Client, config, Box::new(key))?
         };
         // SAFETY: `out` was checked non-NULL above; writable by the caller's
@@ -130,15 +131,11 @@ pub unsafe fn ossuary_conn_new_server(
 ) -> i32 {
     status(|| {
         boundary::check(out)?;
-        let role = match OssuaryConnType::from_int(role) {
-            Some(OssuaryConnType::AuthenticatedServer) => Role::AuthenticatingServer,
-            Some(OssuaryConnType::UnauthenticatedServer) => Role::OpenServer,
-            Some(OssuaryConnType::Client) | None => return Err(Status::InvalidArgument),
-        };
+        let role = server_role(role)?;
         let config = config(flags, SERVER_FLAGS)?;
         // SAFETY: the caller promises `secret_key` is NULL (refused) or
         // points to 32 readable bytes.
-        let key = unsafe { secret(secret_key) }?;
+        let key = unsafe { boundary::secret_key(secret_key) }?;
         let conn = Connection::with_identity(role, config, Box::new(key))?;
         // SAFETY: `out` was checked non-NULL above; writable by the caller's
         // promise.

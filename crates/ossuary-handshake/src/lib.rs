@@ -1,22 +1,4 @@
-//! Ossuary's handshake: a sans-IO SIGMA-I key exchange, one typed state
-//! machine per role.
-//!
-//! ```text
-//!  client                                        server
-//!  ClientState::start ── CLIENT_HELLO ─────────▶ ServerState::ExpectClientHello
-//!  ExpectServerHello ◀── SERVER_HELLO ────────── ExpectClientAuth
-//!   (verify; TOFU pause if the key is unknown)
-//!  Complete ──────────── CLIENT_AUTH ──────────▶ Complete
-//! ```
-//!
-//! The crate reads no clock and calls no OS RNG: randomness comes in as a
-//! `&mut impl TryCryptoRng` (any `CryptoRng` is one; a failed draw is
-//! [`Error::Rng`]), frames come in already parsed by `ossuary-wire`,
-//! and messages go out into the caller's buffer. A state is consumed by
-//! each step, so a failed step leaves nothing half-updated, and a finished
-//! handshake ([`Established`]) can only be turned into record keys.
-//!
-//! The byte-level protocol is `docs/PROTOCOL.md`.
+#![doc = include_str!("../README.md")]
 #![no_std]
 #![forbid(unsafe_code)]
 #![warn(missing_docs)]

@@ -7,7 +7,7 @@ use std::pin::pin;
 use std::task::{Poll, ready};
 use std::time::Duration;
 
-use ossuary_core::{ApiMisuse, Connection, HandshakeStatus, PublicKey, Role};
+use ossuary_core::{ApiMisuse, Connection, HandshakeStatus, PublicKey};
 use tokio::io::{AsyncRead, AsyncWrite};
 use tokio::time::Instant;
 
@@ -17,7 +17,7 @@ use crate::stream::Stream;
 
 /// Runs the client's handshake over `io` and returns the established
 /// stream. `conn` is a client ([`Connection::client`], or
-/// [`Connection::with_identity`] with [`Role::Client`]); build it just
+/// [`Connection::with_identity`] with [`Role::Client`](ossuary_core::Role::Client)); build it just
 /// before calling, as its handshake deadline starts when it is built.
 ///
 /// The server must prove a key the connection was told to trust
@@ -26,9 +26,10 @@ use crate::stream::Stream;
 /// `Config::trust_on_first_use`: to decide about such a server, use
 /// [`connect_tofu`].
 ///
-/// The handshake deadline (`Config::handshake_timeout`, from the
-/// connection's creation) is enforced here, with tokio's timer, to the
-/// millisecond: no `tokio::time::timeout` is needed around this call. Dropping the future
+/// The handshake runs when the returned future is awaited. Its deadline
+/// (`Config::handshake_timeout`, from the connection's creation) is
+/// enforced there, with tokio's timer, to the millisecond: no
+/// `tokio::time::timeout` is needed around it. Dropping the future
 /// drops `io`.
 ///
 /// # Errors
@@ -43,13 +44,19 @@ use crate::stream::Stream;
 /// # Panics
 /// Outside a tokio runtime with its time driver enabled (`enable_time` or
 /// `enable_all`), as `tokio::time::sleep` does.
-pub async fn connect<IO>(io: IO, conn: Connection) -> Result<Stream<IO>, Error>
+pub fn connect<IO>(io: IO, conn: Connection) -> impl Future<Output = Result<Stream<IO>, Error>>
 where
     IO: AsyncRead + AsyncWrite + Unpin,
 {
-    match connect_tofu(io, conn).await? {
-        Connected::Trusted(stream) => Ok(stream),
-        Connected::Untrusted(server) => Err(server.reject().await),
+    let start = start(io, conn, false);
+    async move {
+        let mut driver = start?;
+        match drive(&mut driver).await? {
+            HandshakeStatus::UntrustedServer(key) => {
+                Err(UntrustedServer { driver, key }.reject().await)
+            }
+            _ => Ok(Stream::new(driver)),
+        }
     }
 }
 
@@ -66,26 +73,29 @@ where
 ///
 /// # Panics
 /// As [`connect`].
-pub async fn connect_tofu<IO>(io: IO, conn: Connection) -> Result<Connected<IO>, Error>
+pub fn connect_tofu<IO>(
+    io: IO,
+    conn: Connection,
+) -> impl Future<Output = Result<Connected<IO>, Error>>
 where
     IO: AsyncRead + AsyncWrite + Unpin,
 {
-    if conn.role() != Role::Client {
-        return Err(Error::WrongRole(conn.role()));
+    let start = start(io, conn, false);
+    async move {
+        let mut driver = start?;
+        Ok(match drive(&mut driver).await? {
+            HandshakeStatus::UntrustedServer(key) => {
+                Connected::Untrusted(UntrustedServer { driver, key })
+            }
+            _ => Connected::Trusted(Stream::new(driver)),
+        })
     }
-    let mut driver = Driver::new(conn, io);
-    Ok(match drive(&mut driver).await? {
-        HandshakeStatus::UntrustedServer(key) => {
-            Connected::Untrusted(UntrustedServer { driver, key })
-        }
-        _ => Connected::Trusted(Stream::new(driver)),
-    })
 }
 
 /// Runs the server's handshake over `io` and returns the established
 /// stream. `conn` is a server ([`Connection::with_identity`] with
-/// [`Role::AuthenticatingServer`], its authorized keys added, or
-/// [`Role::OpenServer`]); build it when the transport is accepted, as its
+/// [`Role::AuthenticatingServer`](ossuary_core::Role::AuthenticatingServer), its authorized keys added, or
+/// [`Role::OpenServer`](ossuary_core::Role::OpenServer)); build it when the transport is accepted, as its
 /// handshake deadline starts when it is built.
 ///
 /// The handshake deadline is enforced here, with tokio's timer: a client
@@ -106,18 +116,18 @@ where
 ///
 /// # Panics
 /// As [`connect`].
-pub async fn accept<IO>(io: IO, conn: Connection) -> Result<Stream<IO>, Error>
+pub fn accept<IO>(io: IO, conn: Connection) -> impl Future<Output = Result<Stream<IO>, Error>>
 where
     IO: AsyncRead + AsyncWrite + Unpin,
 {
-    if !conn.role().is_server() {
-        return Err(Error::WrongRole(conn.role()));
-    }
-    let mut driver = Driver::new(conn, io);
-    match drive(&mut driver).await? {
-        HandshakeStatus::Done => Ok(Stream::new(driver)),
-        // Only a client pauses for a trust decision.
-        _ => Err(Error::Session(ApiMisuse::HandshakeNotDone.into())),
+    let start = start(io, conn, true);
+    async move {
+        let mut driver = start?;
+        match drive(&mut driver).await? {
+            HandshakeStatus::Done => Ok(Stream::new(driver)),
+            // Only a client pauses for a trust decision.
+            _ => Err(Error::Session(ApiMisuse::HandshakeNotDone.into())),
+        }
     }
 }
 
@@ -143,7 +153,7 @@ pub enum Connected<IO> {
 /// `tokio::time::timeout_at(paused.deadline(), ...)`. Dropping the value
 /// drops the transport without telling the server why.
 pub struct UntrustedServer<IO> {
-    driver: Driver<IO>,
+    driver: Box<Driver<IO>>,
     key: PublicKey,
 }
 
@@ -204,6 +214,16 @@ impl<IO> core::fmt::Debug for UntrustedServer<IO> {
             .field("key", &self.key)
             .finish_non_exhaustive()
     }
+}
+
+/// The session for `conn` over `io`, if `conn` is for this end (`server`
+/// or not). Boxed: the futures and the stream then move a pointer, and a
+/// pending handshake stores its connection once.
+fn start<IO>(io: IO, conn: Connection, server: bool) -> Result<Box<Driver<IO>>, Error> {
+    if conn.role().is_server() != server {
+        return Err(Error::WrongRole(conn.role()));
+    }
+    Ok(Box::new(Driver::new(conn, io)))
 }
 
 /// Drives the handshake until it is done or paused, or the deadline fires.

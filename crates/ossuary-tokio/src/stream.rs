@@ -64,11 +64,11 @@ use crate::split::{ReadHalf, WriteHalf, split};
 /// a small buffer on the stack, and a frame-sized buffer is held only
 /// during a burst of input and given back when it is empty.
 pub struct Stream<IO> {
-    driver: Driver<IO>,
+    driver: Box<Driver<IO>>,
 }
 
 impl<IO> Stream<IO> {
-    pub(crate) fn new(driver: Driver<IO>) -> Self {
+    pub(crate) fn new(driver: Box<Driver<IO>>) -> Self {
         Self { driver }
     }
 
@@ -103,7 +103,7 @@ impl<IO> Stream<IO> {
     /// (see [`ReadHalf`]). Dropping both halves drops the transport; the
     /// session ends cleanly only after the write half's `shutdown()`.
     pub fn into_split(self) -> (ReadHalf<IO>, WriteHalf<IO>) {
-        split(self.driver)
+        split(*self.driver)
     }
 }
 

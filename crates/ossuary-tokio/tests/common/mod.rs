@@ -146,3 +146,7 @@ mod raw;
 
 #[allow(unused_imports)]
 pub(crate) use raw::Raw;
+mod server;
+
+#[allow(unused_imports)]
+pub(crate) use server::{EchoServer, End, Outcome, good_client};

@@ -38,6 +38,20 @@ impl<IO: AsyncRead + AsyncWrite + Unpin> Raw<IO> {
             .expect("raw write");
     }
 
+    /// Reads one whole frame from the transport.
+    pub(crate) async fn read_frame(&mut self) -> Vec<u8> {
+        let mut frame = vec![0u8; 3];
+        within(STEP, "raw frame header", self.io.read_exact(&mut frame))
+            .await
+            .expect("raw read");
+        let len = usize::from(u16::from_be_bytes([frame[1], frame[2]]));
+        frame.resize(3 + len, 0);
+        within(STEP, "raw frame body", self.io.read_exact(&mut frame[3..]))
+            .await
+            .expect("raw read");
+        frame
+    }
+
     /// Runs the handshake to its end (or pause), sending and receiving.
     pub(crate) async fn handshake(&mut self) -> HandshakeStatus {
         let mut buf = vec![0u8; 4096];
