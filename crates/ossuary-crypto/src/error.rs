@@ -22,6 +22,9 @@ pub enum Error {
     InvalidPublicKey,
     /// The bytes are not an Ed25519 secret key (the length is not 32).
     InvalidSecretKey,
+    /// The bytes are not an ML-KEM-768 encapsulation key: not 1184 bytes, or
+    /// a coefficient is not reduced modulo q (the FIPS 203 §7.2 modulus check).
+    InvalidKemKey,
     /// The record counter for this direction is used up; update the keys.
     CounterExhausted,
     /// The message is longer than the AEAD can protect under one nonce
@@ -47,6 +50,7 @@ impl fmt::Display for Error {
             Self::BadSignature => f.write_str("signature does not verify"),
             Self::InvalidPublicKey => f.write_str("invalid public key"),
             Self::InvalidSecretKey => f.write_str("invalid secret key"),
+            Self::InvalidKemKey => f.write_str("invalid ML-KEM encapsulation key"),
             Self::CounterExhausted => f.write_str("record counter exhausted"),
             Self::MessageTooLong => f.write_str("message too long for the AEAD"),
             Self::BufferTooSmall { needed } => {
@@ -79,6 +83,7 @@ mod tests {
             Error::BadSignature,
             Error::InvalidPublicKey,
             Error::InvalidSecretKey,
+            Error::InvalidKemKey,
             Error::CounterExhausted,
             Error::MessageTooLong,
             Error::Signer,

@@ -1,10 +1,10 @@
 //! The key schedule (PROTOCOL.md §6 and §8): every derivation, HKDF-SHA-256
-//! (RFC 5869) from the X25519 output to the handshake keys, the traffic
+//! (RFC 5869) from the ML-KEM-768 and X25519 shared secrets to the handshake keys, the traffic
 //! secrets, the record keys and each key update.
 //!
 //! ```text
-//!  SharedSecret (dh)
-//!       │ HKDF-Extract(salt = "ossuary v1 handshake", IKM = dh)
+//!  KemSharedSecret (K), SharedSecret (dh)
+//!       │ HKDF-Extract(salt = "ossuary v1 handshake", IKM = K || dh)
 //!       ▼
 //!  HandshakeSecret (hs_secret) ──Expand("c hs key", TH2)──▶ HandshakeKeys.client (c_hs_key)
 //!       │                      ──Expand("s hs key", TH2)──▶ HandshakeKeys.server (s_hs_key)
@@ -32,7 +32,8 @@ use zeroize::{Zeroize, ZeroizeOnDrop, Zeroizing};
 
 use crate::aead::{AeadKey, NONCE_LEN};
 use crate::error::Error;
-use crate::lengths::{HASH_LEN, TAG_LEN};
+use crate::lengths::{HASH_LEN, KEM_SHARED_SECRET_LEN, TAG_LEN};
+use crate::mlkem::KemSharedSecret;
 use crate::record::{HEADER_LEN, RecordCipher};
 use crate::x25519::SharedSecret;
 
@@ -150,7 +151,7 @@ pub enum Role {
     Server,
 }
 
-/// The handshake secret `hs_secret = HKDF-Extract("ossuary v1 handshake", dh)`.
+/// The handshake secret `hs_secret = HKDF-Extract("ossuary v1 handshake", K || dh)`.
 ///
 /// It derives the two handshake keys (from TH2) and is then consumed by
 /// [`into_traffic`](Self::into_traffic) (with TH). Wiped on drop; `Debug` is
@@ -160,10 +161,28 @@ pub struct HandshakeSecret {
 }
 
 impl HandshakeSecret {
-    /// Extracts the handshake secret from the X25519 output, consuming it.
+    /// Extracts the handshake secret from the X25519 output alone, consuming
+    /// it: the classical key exchange, which the handshake uses until it
+    /// carries the ML-KEM exchange too.
     pub fn from_shared(shared: SharedSecret) -> Self {
         Self {
             prk: hkdf_extract(HANDSHAKE_SALT, shared.as_bytes()),
+        }
+    }
+
+    /// Extracts the handshake secret from both shared secrets of the hybrid
+    /// key exchange, consuming them: `IKM = K || dh`, the ML-KEM-768 secret
+    /// first (as X25519MLKEM768 in TLS and `mlkem768x25519-sha256` in SSH
+    /// order them), then the X25519 output. The handshake keys and traffic
+    /// secrets then bind the transcript, which holds `e_c`, `ek`, `e_s` and
+    /// `ct` (PROTOCOL.md §4, §6).
+    pub fn from_hybrid(dh: SharedSecret, kem: KemSharedSecret) -> Self {
+        let mut ikm = Zeroizing::new([0u8; KEM_SHARED_SECRET_LEN + HASH_LEN]);
+        let (k, d) = ikm.split_at_mut(KEM_SHARED_SECRET_LEN);
+        k.copy_from_slice(kem.as_bytes());
+        d.copy_from_slice(dh.as_bytes());
+        Self {
+            prk: hkdf_extract(HANDSHAKE_SALT, ikm.as_slice()),
         }
     }
 

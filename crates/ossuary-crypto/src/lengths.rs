@@ -13,3 +13,9 @@ pub const SIGNATURE_LEN: usize = 64;
 pub const TAG_LEN: usize = 16;
 /// Length of a SHA-256 hash (transcript hashes, secrets).
 pub const HASH_LEN: usize = 32;
+/// Length of an ML-KEM-768 encapsulation key (FIPS 203, `ek`).
+pub const KEM_ENCAPSULATION_KEY_LEN: usize = 1184;
+/// Length of an ML-KEM-768 ciphertext (FIPS 203, `c`).
+pub const KEM_CIPHERTEXT_LEN: usize = 1088;
+/// Length of an ML-KEM shared secret (FIPS 203, `K`).
+pub const KEM_SHARED_SECRET_LEN: usize = 32;

@@ -24,6 +24,7 @@ mod hex;
 mod identity;
 mod key_schedule;
 mod lengths;
+mod mlkem;
 mod record;
 #[cfg(test)]
 mod test_support;
@@ -38,6 +39,10 @@ pub use crate::identity::{PublicKey, SecretKey, Signer};
 pub use crate::key_schedule::{
     HandshakeKey, HandshakeKeys, HandshakeSecret, RecordOpener, RecordSealer, Role, TrafficSecrets,
 };
-pub use crate::lengths::{HASH_LEN, PUBLIC_KEY_LEN, SECRET_KEY_LEN, SIGNATURE_LEN, TAG_LEN};
+pub use crate::lengths::{
+    HASH_LEN, KEM_CIPHERTEXT_LEN, KEM_ENCAPSULATION_KEY_LEN, KEM_SHARED_SECRET_LEN, PUBLIC_KEY_LEN,
+    SECRET_KEY_LEN, SIGNATURE_LEN, TAG_LEN,
+};
+pub use crate::mlkem::{KemDecapsulationKey, KemEncapsulationKey, KemSharedSecret};
 pub use crate::transcript::Transcript;
 pub use crate::x25519::{EphemeralSecret, SharedSecret};

@@ -144,7 +144,7 @@ impl fmt::Debug for EphemeralSecret {
 
 /// The output of an X25519 key agreement, checked to be contributory.
 ///
-/// Opaque: its only use is [`HandshakeSecret::from_shared`](crate::HandshakeSecret::from_shared).
+/// Opaque: its only use is [`HandshakeSecret::from_hybrid`](crate::HandshakeSecret::from_hybrid).
 /// Wiped on drop; `Debug` is redacted.
 pub struct SharedSecret(Zeroizing<[u8; SHARED_SECRET_LEN]>);
 
@@ -152,6 +152,12 @@ impl SharedSecret {
     /// The shared secret bytes, for the key schedule.
     pub(crate) fn as_bytes(&self) -> &[u8; SHARED_SECRET_LEN] {
         &self.0
+    }
+
+    /// A shared secret with the given bytes, for the key schedule's tests.
+    #[cfg(test)]
+    pub(crate) fn from_bytes_for_tests(bytes: [u8; SHARED_SECRET_LEN]) -> Self {
+        Self(Zeroizing::new(bytes))
     }
 
     /// The raw shared secret.

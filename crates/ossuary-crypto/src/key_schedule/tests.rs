@@ -11,6 +11,7 @@ use super::{
 use crate::aead::AeadKey;
 use crate::error::Error;
 use crate::lengths::HASH_LEN;
+use crate::mlkem::KemSharedSecret;
 use crate::test_support::{Vectors, array, assert_redacted, test_rng};
 use crate::x25519::{EphemeralSecret, SharedSecret};
 
@@ -391,4 +392,66 @@ fn sealer_and_opener_debug_is_redacted() {
     assert_eq!(s, "RecordOpener { counter: 0, .. }");
     assert_redacted(&s, &secret(2));
     assert_redacted(&s, &record_key(&secret(2)));
+}
+
+/// The four secrets a handshake derives from `hs_secret`, as bytes:
+/// `c_hs_key`, `s_hs_key` (from TH2), `c_ap_0`, `s_ap_0` (from TH).
+fn derived(k: [u8; 32], dh: [u8; 32], th2: [u8; 32], th: [u8; 32]) -> [[u8; 32]; 4] {
+    let hs = HandshakeSecret::from_hybrid(
+        SharedSecret::from_bytes_for_tests(dh),
+        KemSharedSecret::from_bytes_for_tests(k),
+    );
+    [
+        *expand_label(&hs.prk, C_HS_KEY, Some(&th2)),
+        *expand_label(&hs.prk, S_HS_KEY, Some(&th2)),
+        *expand_label(&hs.prk, C_AP_TRAFFIC, Some(&th)),
+        *expand_label(&hs.prk, S_AP_TRAFFIC, Some(&th)),
+    ]
+}
+
+/// `hs_secret = HKDF-Extract(salt, K || dh)`: the ML-KEM secret first.
+#[test]
+fn hybrid_extract_is_kem_then_dh() {
+    let hs = HandshakeSecret::from_hybrid(
+        SharedSecret::from_bytes_for_tests([2; 32]),
+        KemSharedSecret::from_bytes_for_tests([1; 32]),
+    );
+    let mut ikm = [1u8; 64];
+    ikm[32..].fill(2);
+    assert_eq!(*hs.prk, *hkdf_extract(super::HANDSHAKE_SALT, &ikm));
+}
+
+/// Changing one bit of either shared secret changes every derived key; a
+/// transcript hash changes every key derived from it. (The public keys and
+/// the ciphertext reach the keys through the transcript hashes.)
+#[test]
+fn every_input_changes_every_derived_key() {
+    let base = derived([1; 32], [2; 32], [3; 32], [4; 32]);
+    for bit in [0usize, 7, 128, 255] {
+        let mut flip = [0u8; 32];
+        flip[bit / 8] ^= 1 << (bit % 8);
+        let x = |v: u8| core::array::from_fn::<u8, 32, _>(|i| v ^ flip[i]);
+        for (input, changed) in [
+            ("K", derived(x(1), [2; 32], [3; 32], [4; 32])),
+            ("dh", derived([1; 32], x(2), [3; 32], [4; 32])),
+        ] {
+            for (i, (a, b)) in base.iter().zip(&changed).enumerate() {
+                assert_ne!(a, b, "{input} bit {bit}: output {i} unchanged");
+            }
+        }
+        let th2 = derived([1; 32], [2; 32], x(3), [4; 32]);
+        assert_ne!(base[0], th2[0]);
+        assert_ne!(base[1], th2[1]);
+        assert_eq!(
+            base[2..],
+            th2[2..],
+            "TH2 does not enter the traffic secrets"
+        );
+        let th = derived([1; 32], [2; 32], [3; 32], x(4));
+        assert_eq!(base[..2], th[..2], "TH does not enter the handshake keys");
+        assert_ne!(base[2], th[2]);
+        assert_ne!(base[3], th[3]);
+    }
+    // Swapping the two secrets is a different input, too.
+    assert_ne!(derived([2; 32], [1; 32], [3; 32], [4; 32]), base);
 }
