@@ -2,9 +2,15 @@
 """Independent checker for the Ossuary known-answer vectors (PROTOCOL.md section 15).
 
 Rebuilds every value of docs/vectors/handshake-*.json from its `inputs` alone,
-with Python's `cryptography` package and the standard library, following
-PROTOCOL.md sections 3 to 9 (it shares no code with the Rust implementation):
+with Python's `cryptography` package, `kyber-py` (ML-KEM-768, FIPS 203) and the
+standard library, following PROTOCOL.md sections 3 to 9 (it shares no code with
+the Rust implementation):
 
+  - the ML-KEM-768 key pair from the client's seed d || z and the server's
+    encapsulation with m, through kyber-py's FIPS 203 internal functions
+    (ML-KEM.KeyGen_internal, ML-KEM.Encaps_internal); when the installed
+    `cryptography` has ML-KEM (46 and later), its key pair from the same seed
+    and its decapsulation of the ciphertext must agree;
   - the public keys, and the three handshake messages byte for byte (sealing
     S_id || sig_s and P with the handshake keys, signing with Ed25519, which is
     deterministic);
@@ -27,7 +33,7 @@ each entry with the RESET given is checked by the Rust vector tests.
 
 Usage: check_vectors.py [FILE ...]   (default: every file listed in FILES)
 Exits 0 when every check passes, 1 otherwise, listing each mismatch.
-Requires: pip install cryptography
+Requires: pip install cryptography kyber-py
 """
 
 import hashlib
@@ -47,6 +53,12 @@ from cryptography.hazmat.primitives.asymmetric.x25519 import (
 )
 from cryptography.hazmat.primitives.ciphers.aead import ChaCha20Poly1305
 from cryptography.hazmat.primitives.kdf.hkdf import HKDFExpand
+from kyber_py.ml_kem import ML_KEM_768
+
+try:
+    from cryptography.hazmat.primitives.asymmetric import mlkem as openssl_mlkem
+except ImportError:  # cryptography before 46: kyber-py alone
+    openssl_mlkem = None
 
 FILES = [
     "handshake-mutual.json",
@@ -62,14 +74,24 @@ FIELDS = {
         "server_identity_secret",
         "client_ephemeral_secret",
         "client_random",
+        "client_kem_seed",
         "server_ephemeral_secret",
+        "server_kem_randomness",
         "server_flags",
     ],
-    "public": ["client_identity", "server_identity", "client_ephemeral", "server_ephemeral"],
+    "public": [
+        "client_identity",
+        "server_identity",
+        "client_ephemeral",
+        "client_kem_key",
+        "server_ephemeral",
+        "server_kem_ciphertext",
+    ],
     "messages": ["client_hello", "server_hello", "client_auth"],
     "transcript": ["th2", "th_s", "th3h", "th_c", "th"],
     "keys": [
         "dh",
+        "kem_ss",
         "hs_secret",
         "c_hs_key",
         "s_hs_key",
@@ -168,6 +190,26 @@ def x25519(secret, peer):
     )
 
 
+def mlkem_exchange(seed, m):
+    """The client's ek from d || z, the server's (ct, K) with m, and the
+    client's decapsulation of ct (FIPS 203 sections 6 and 7)."""
+    ek, dk = ML_KEM_768._keygen_internal(seed[:32], seed[32:])
+    k_server, ct = ML_KEM_768._encaps_internal(ek, m)
+    k_client = ML_KEM_768.decaps(dk, ct)
+    return ek, ct, k_server, k_client, dk
+
+
+def mlkem_reduced(ek):
+    """FIPS 203 7.2 modulus check: every 12-bit coefficient of the 1152
+    encoded bytes is below q = 3329."""
+    for i in range(0, 1152, 3):
+        a = ek[i] | (ek[i + 1] & 0x0F) << 8
+        b = ek[i + 1] >> 4 | ek[i + 2] << 4
+        if a >= 3329 or b >= 3329:
+            return False
+    return True
+
+
 def ed25519(seed):
     sk = Ed25519PrivateKey.from_private_bytes(seed)
     pk = sk.public_key()
@@ -230,7 +272,9 @@ def check_file(path):
     s_seed = b("inputs", "server_identity_secret")
     e_c_sk = b("inputs", "client_ephemeral_secret")
     random_c = b("inputs", "client_random")
+    kem_seed = b("inputs", "client_kem_seed")
     e_s_sk = b("inputs", "server_ephemeral_secret")
+    kem_m = b("inputs", "server_kem_randomness")
     flags = b("inputs", "server_flags")
     c.true("inputs.server_flags is 00 or 01", flags in (b"\x00", b"\x01"))
     s_sk, s_pk, s_id = ed25519(s_seed)
@@ -242,9 +286,21 @@ def check_file(path):
     e_s = x25519_public(e_s_sk)
     c.eq("public.client_ephemeral", b("public", "client_ephemeral"), e_c)
     c.eq("public.server_ephemeral", b("public", "server_ephemeral"), e_s)
+    c.true("inputs.client_kem_seed is 64 bytes", len(kem_seed) == 64)
+    c.true("inputs.server_kem_randomness is 32 bytes", len(kem_m) == 32)
+    ek, ct, kem_ss, kem_ss_client, dk = mlkem_exchange(kem_seed, kem_m)
+    c.eq("public.client_kem_key", b("public", "client_kem_key"), ek)
+    c.true("public.client_kem_key passes the modulus check", mlkem_reduced(ek))
+    c.eq("public.server_kem_ciphertext", b("public", "server_kem_ciphertext"), ct)
+    c.eq("keys.kem_ss", b("keys", "kem_ss"), kem_ss)
+    c.eq("keys.kem_ss (client side)", b("keys", "kem_ss"), kem_ss_client)
+    if openssl_mlkem is not None:
+        other = openssl_mlkem.MLKEM768PrivateKey.from_seed_bytes(kem_seed)
+        c.eq("public.client_kem_key (cryptography)", other.public_key().public_bytes_raw(), ek)
+        c.eq("keys.kem_ss (cryptography)", other.decapsulate(ct), kem_ss)
 
     # CLIENT_HELLO (3.1).
-    m1 = bytes.fromhex("0100420100") + e_c + random_c
+    m1 = bytes.fromhex("0104e20100") + e_c + random_c + ek
     c.eq("messages.client_hello", b("messages", "client_hello"), m1)
 
     # Key agreement and handshake keys (6.2).
@@ -252,10 +308,10 @@ def check_file(path):
     c.eq("keys.dh", b("keys", "dh"), dh)
     c.eq("keys.dh (server side)", b("keys", "dh"), x25519(e_s_sk, e_c))
     c.true("keys.dh is not all zero", dh != b"\x00" * 32)
-    m2clear = bytes.fromhex("02009201") + flags + e_s
+    m2clear = bytes.fromhex("0204d201") + flags + e_s + ct
     th2 = sha256(m1, m2clear)
     c.eq("transcript.th2", b("transcript", "th2"), th2)
-    hs_secret = extract(SALT, dh)
+    hs_secret = extract(SALT, kem_ss + dh)
     c.eq("keys.hs_secret", b("keys", "hs_secret"), hs_secret)
     c_hs_key = expand(hs_secret, "c hs key", th2)
     s_hs_key = expand(hs_secret, "s hs key", th2)
@@ -275,7 +331,7 @@ def check_file(path):
     file_m2 = b("messages", "server_hello")
     c.eq("messages.server_hello", file_m2, m2)
     try:
-        opened = ChaCha20Poly1305(s_hs_key).decrypt(b"\x00" * 12, file_m2[37:], th2)
+        opened = ChaCha20Poly1305(s_hs_key).decrypt(b"\x00" * 12, file_m2[1125:], th2)
         c.eq("SERVER_HELLO plaintext", opened, s_id + file_sig_s)
     except InvalidTag:
         c.failures.append("messages.server_hello: sealed part does not open with s_hs_key")
@@ -533,8 +589,8 @@ def session_keys(s):
     h = lambda obj, f: bytes.fromhex(s[obj][f])
     m1, m2 = h("messages", "client_hello"), h("messages", "server_hello")
     dh = x25519(h("inputs", "client_ephemeral_secret"), h("public", "server_ephemeral"))
-    th2 = sha256(m1, m2[:37])
-    hs = extract(SALT, dh)
+    th2 = sha256(m1, m2[:1125])
+    hs = extract(SALT, h("keys", "kem_ss") + dh)
     return {
         "m1": m1,
         "m2": m2,
@@ -596,16 +652,32 @@ def check_must_reject(path):
             c.eq(f"{name}.lax_verifier_accepts", e["lax_verifier_accepts"], None)
             continue
 
+        if defect == "mlkem_unreduced":
+            # The honest ek with its first coefficient (bytes 69..71) unreduced.
+            c.eq(f"{name}: message", message, "client_hello")
+            c.eq(f"{name}.frame", frame, k["m1"][:69] + value + k["m1"][71:])
+            c.true(f"{name}: honest ek passes the modulus check", mlkem_reduced(k["m1"][69:]))
+            c.true(f"{name}: ek fails the modulus check", not mlkem_reduced(frame[69:]))
+            if openssl_mlkem is not None:
+                try:
+                    openssl_mlkem.MLKEM768PublicKey.from_public_bytes(frame[69:])
+                    c.failures.append(f"{name}: cryptography accepts the unreduced key")
+                except ValueError:
+                    c.passed += 1
+            c.eq(f"{name}.error", e["error"], "InvalidKemKey")
+            c.eq(f"{name}.lax_verifier_accepts", e["lax_verifier_accepts"], None)
+            continue
+
         # A signature entry: open the sealed part with the session's keys.
         if message == "server_hello":
-            c.eq(f"{name}: clear part", frame[:37], k["m2"][:37])
+            c.eq(f"{name}: clear part", frame[:1125], k["m2"][:1125])
             try:
-                plain = ChaCha20Poly1305(k["s_hs_key"]).decrypt(b"\x00" * 12, frame[37:], k["th2"])
+                plain = ChaCha20Poly1305(k["s_hs_key"]).decrypt(b"\x00" * 12, frame[1125:], k["th2"])
             except InvalidTag:
                 c.failures.append(f"{name}: does not open with s_hs_key")
                 continue
             a, sig = plain[:32], plain[32:]
-            msg = SERVER_LABEL + b"\x00" + sha256(k["m1"], frame[:37], a)
+            msg = SERVER_LABEL + b"\x00" + sha256(k["m1"], frame[:1125], a)
             honest_key, bad_sig = k["s_id"], "BadServerSignature"
         else:
             c.eq(f"{name}: header", frame[:3], bytes.fromhex("030071"))

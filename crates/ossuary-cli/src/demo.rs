@@ -69,6 +69,9 @@ pub(crate) async fn run(args: &DemoArgs) -> Result<(), Error> {
          authorized the client's",
         start.elapsed().as_secs_f64() * 1000.0
     );
+    println!(
+        "key exchange post-quantum hybrid: X25519 + ML-KEM-768 (FIPS 203); identities Ed25519"
+    );
 
     let failed = |e| Error::from_stream(&peer, Side::Client, e);
     for message in ["hello, server", "sensor 7: 21.5 C"] {

@@ -286,8 +286,8 @@ fn flood_of_client_hellos_to_fresh_servers() {
         let mut s =
             Connection::with_identity(Role::OpenServer, config_with_clock(&clock), sid.signer())
                 .unwrap();
-        assert_eq!(s.recv_handshake(&hello), Ok(69));
-        assert_eq!(s.pending_output().len(), 149);
+        assert_eq!(s.recv_handshake(&hello), Ok(1253));
+        assert_eq!(s.pending_output().len(), 1237);
         assert_eq!(s.pending_output()[0], SERVER_HELLO);
         backlog.push_back(s);
         if backlog.len() > BACKLOG {
@@ -297,9 +297,9 @@ fn flood_of_client_hellos_to_fresh_servers() {
     clock.advance(Duration::from_secs(10) + Duration::from_nanos(1));
     for s in &mut backlog {
         assert_eq!(handshake_done(s), Err(STALLED));
-        assert_eq!(s.pending_output().len(), 149 + 4);
+        assert_eq!(s.pending_output().len(), 1237 + 4);
         assert_eq!(
-            &s.pending_output()[149..],
+            &s.pending_output()[1237..],
             plain_reset(ResetReason::HANDSHAKE_TIMEOUT)
         );
     }
@@ -328,8 +328,8 @@ fn garbage_flood_on_one_server_is_bounded() {
     huge_hello.resize(3 + 65535, 0xee);
     let mut early_data = vec![DATA, 0, 16];
     early_data.extend([0u8; 16]);
-    let mut version_9 = vec![CLIENT_HELLO, 0, 66, 9];
-    version_9.extend([0u8; 65]);
+    let mut version_9 = vec![CLIENT_HELLO, 0x04, 0xe2, 9];
+    version_9.extend([0u8; 1249]);
     let garbage: [(&[u8], ResetReason); 6] = [
         (&huge_hello, ResetReason::DECODE_ERROR),
         (&[0x7f, 0, 2, 1, 2], ResetReason::DECODE_ERROR),

@@ -47,33 +47,34 @@ const fn fill<const N: usize>(seed: u8) -> [u8; N] {
     out
 }
 
-/// A fixed-entropy client's randomness: `e_c_sk`, then `random_c`.
-const CLIENT_RNG: [u8; 64] = fill(0x11);
+/// A fixed-entropy client's randomness: `e_c_sk`, `random_c`, then the
+/// ML-KEM seed `d || z`.
+const CLIENT_RNG: [u8; 128] = fill(0x11);
 /// Mallory's client randomness.
-const MALLORY_RNG: [u8; 64] = fill(0x22);
-/// Mallory's ephemeral secret when she plays a server.
-const MALLORY_E: [u8; 32] = fill(0x33);
+const MALLORY_RNG: [u8; 128] = fill(0x22);
+/// Mallory's randomness when she plays a server: `e_s_sk`, then ML-KEM `m`.
+const MALLORY_E: [u8; 64] = fill(0x33);
 
-/// The ephemeral secret in a client's randomness.
-fn e_sk(rng: &[u8; 64]) -> [u8; 32] {
-    rng[..32].try_into().unwrap()
+/// The ephemeral secrets in a client's randomness (all of it).
+fn e_sk(rng: &[u8; 128]) -> [u8; 128] {
+    *rng
 }
 
 /// A client whose handshake randomness is `rng` (so the test knows its
 /// ephemeral secret), with an optional identity, trusting `trusted`.
-fn fixed_client(identity: Option<&Identity>, trusted: &[PublicKey], rng: &[u8; 64]) -> Connection {
+fn fixed_client(identity: Option<&Identity>, trusted: &[PublicKey], rng: &[u8; 128]) -> Connection {
     let signer = identity.map(Identity::signer);
     let mut c = fixed_connection(Role::Client, Config::default(), signer, rng.to_vec());
     configure(&mut c, identity, trusted);
     c
 }
 
-/// A server whose ephemeral secret is `e_s_sk`.
+/// A server whose handshake randomness is `e_s_sk` (`e_s_sk || m`).
 fn fixed_server(
     role: Role,
     identity: &Identity,
     authorized: &[PublicKey],
-    e_s_sk: &[u8; 32],
+    e_s_sk: &[u8; 64],
 ) -> Connection {
     let signer = Some(identity.signer());
     let mut s = fixed_connection(role, Config::default(), signer, e_s_sk.to_vec());
@@ -96,7 +97,7 @@ fn attacker_identity_with_a_valid_signature_in_server_hello() {
     // Mallory answers with her own identity, validly signed over this very
     // transcript, and sealed under keys she shares with the client.
     let mut mallory_server = server(Role::OpenServer, &mallory, &[]);
-    assert_eq!(mallory_server.recv_handshake(&hello), Ok(69));
+    assert_eq!(mallory_server.recv_handshake(&hello), Ok(1253));
     let mut answer = Vec::new();
     move_output(&mut mallory_server, &mut answer);
     adv.inject(Side::Client, &answer);
@@ -201,8 +202,9 @@ fn honest_server_key_with_a_bad_signature() {
         let mut adv = Adversary::mutual(&cid, &sid);
         adv.capture(Side::Client);
         let ch = adv.take(Side::Client);
-        let mut clear = vec![SERVER_HELLO, 0x00, 0x92, 0x01, 0x01];
-        clear.extend_from_slice(&x25519_public(&MALLORY_E));
+        let mut clear = vec![SERVER_HELLO, 0x04, 0xd2, 0x01, 0x01];
+        clear.extend_from_slice(&x25519_public(MALLORY_E[..32].try_into().unwrap()));
+        clear.extend_from_slice(&Knows::Server(MALLORY_E).kem_ciphertext(&ch));
         let ths = transcript_hash(&[&ch, &clear, &s_id]);
         let mut plain = [0u8; 96];
         plain[..32].copy_from_slice(&s_id);

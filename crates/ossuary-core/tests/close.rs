@@ -194,7 +194,7 @@ fn stream_over_tcp_cut_during_handshake_is_unexpected_eof() {
     let peer = thread::spawn(move || -> std::io::Result<usize> {
         // Read the CLIENT_HELLO, then hang up.
         let mut st = st;
-        let mut buf = [0u8; 69];
+        let mut buf = [0u8; 1253];
         st.read_exact(&mut buf)?;
         st.shutdown(Shutdown::Both)?;
         Ok(buf.len())
@@ -203,7 +203,7 @@ fn stream_over_tcp_cut_during_handshake_is_unexpected_eof() {
     let err = c.complete_handshake().unwrap_err();
     assert_eq!(err.kind(), ErrorKind::UnexpectedEof);
     assert_eq!(ossuary_error(&err), Some(Error::Truncated));
-    assert_eq!(peer.join().unwrap().unwrap(), 69);
+    assert_eq!(peer.join().unwrap().unwrap(), 1253);
 }
 
 // ---------------------------------------- end of input (issue 10, 8) ----

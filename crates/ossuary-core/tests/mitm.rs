@@ -17,7 +17,7 @@ const DECRYPT_FAILED: Error = Error::Handshake(HandshakeError::PeerMisbehaved(
 fn answer(server: &mut Connection, client_hello: &[u8]) -> Vec<u8> {
     assert_eq!(server.recv_handshake(client_hello), Ok(client_hello.len()));
     let out = take_output(server);
-    assert_eq!(out.len(), 149);
+    assert_eq!(out.len(), 1237);
     out
 }
 
@@ -55,6 +55,41 @@ fn substituted_client_random_is_detected() {
 }
 
 #[test]
+fn substituted_client_kem_key_is_detected() {
+    let (cid, sid) = (Identity::generate(), Identity::generate());
+    let mut p = Pair::mutual(&cid, &sid);
+    p.transmit(Side::Client);
+    // ek is at offset 69..1253 (PROTOCOL.md 3.1): the server encapsulates
+    // to the attacker's key, and the client decapsulates another secret.
+    let attacker = some_client_hello();
+    p.c2s[69..1253].copy_from_slice(&attacker[69..1253]);
+    let (c, s) = p.drive_handshake();
+    assert_eq!(c, Err(DECRYPT_FAILED));
+    assert_not_done(&s);
+    assert_eq!(p.client.remote_public_key(), None);
+}
+
+#[test]
+fn substituted_server_kem_ciphertext_is_detected() {
+    let (cid, sid) = (Identity::generate(), Identity::generate());
+    let mut p = Pair::mutual(&cid, &sid);
+    p.transmit(Side::Client);
+    let client_hello = p.c2s.clone();
+    p.deliver(Side::Server);
+    p.transmit(Side::Server);
+    // ct (offset 37..1125) of another server's answer to the same
+    // CLIENT_HELLO: a valid encapsulation to the client's key, of a secret
+    // the real server does not have.
+    let mut other = server(Role::OpenServer, &Identity::generate(), &[]);
+    let other_hello = answer(&mut other, &client_hello);
+    p.s2c[37..1125].copy_from_slice(&other_hello[37..1125]);
+    let (c, s) = p.drive_handshake();
+    assert_eq!(c, Err(DECRYPT_FAILED));
+    assert_not_done(&s);
+    assert_eq!(p.client.remote_public_key(), None);
+}
+
+#[test]
 fn substituted_server_ephemeral_key_is_detected() {
     let (cid, sid) = (Identity::generate(), Identity::generate());
     let mut p = Pair::mutual(&cid, &sid);
@@ -84,7 +119,7 @@ fn spliced_sealed_identity_of_another_server_is_rejected() {
     let mallory = Identity::generate();
     let mut other = server(Role::AuthenticatingServer, &mallory, &[cid.public()]);
     let other_hello = answer(&mut other, &client_hello);
-    p.s2c[37..149].copy_from_slice(&other_hello[37..149]);
+    p.s2c[1125..1237].copy_from_slice(&other_hello[1125..1237]);
     let (c, s) = p.drive_handshake();
     assert_eq!(c, Err(DECRYPT_FAILED));
     assert_not_done(&s);

@@ -233,9 +233,9 @@ fn eof_at_a_record_boundary_via_stream_is_unexpected_eof() {
 #[test]
 fn handshake_frame_after_the_handshake_is_rejected() {
     let mut p = Pair::connected();
-    // A duplicate CLIENT_HELLO (69 bytes, legal length) to the server.
-    let mut hello = vec![CLIENT_HELLO, 0, 66];
-    hello.resize(69, 7);
+    // A duplicate CLIENT_HELLO (1253 bytes, legal length) to the server.
+    let mut hello = vec![CLIENT_HELLO, 0x04, 0xe2];
+    hello.resize(1253, 7);
     p.c2s = hello;
     p.deliver(Side::Server);
     assert_eq!(

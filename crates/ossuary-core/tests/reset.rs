@@ -270,8 +270,8 @@ fn frames_are_skipped_until_the_peers_reset() {
     p.server.reset().unwrap();
     let mut junk = vec![0x7f, 0, 3, 1, 2, 3, DATA, 0, 16];
     junk.extend([9u8; 16]);
-    junk.extend([CLIENT_HELLO, 0, 66]);
-    junk.extend([0u8; 66]);
+    junk.extend([CLIENT_HELLO, 0x04, 0xe2]);
+    junk.extend([0u8; 1250]);
     p.c2s = junk;
     p.deliver(Side::Server);
     assert!(p.c2s.is_empty(), "all skipped");

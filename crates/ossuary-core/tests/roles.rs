@@ -314,7 +314,7 @@ fn with_identity_key_replaceable_until_the_peer_answers() {
         Err(ApiMisuse::HandshakeStarted.into())
     );
     assert_eq!(p.client.local_public_key(), Some(third_public));
-    assert_eq!(p.client.recv_handshake(&server_hello[1..]), Ok(148));
+    assert_eq!(p.client.recv_handshake(&server_hello[1..]), Ok(1236));
     p.connect();
     assert_eq!(p.server.remote_public_key(), Some(&third_public));
 }

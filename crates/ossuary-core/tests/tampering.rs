@@ -29,19 +29,20 @@ use ossuary_core::{
     PublicKey, ResetReason, Role, Signer,
 };
 
-/// The client's handshake randomness: `e_c_sk` then `random_c`.
-const CLIENT_RANDOM: [u8; 64] = {
-    let mut r = [0u8; 64];
+/// The client's handshake randomness: `e_c_sk`, `random_c`, then the
+/// ML-KEM seed `d || z`.
+const CLIENT_RANDOM: [u8; 128] = {
+    let mut r = [0u8; 128];
     let mut i = 0;
-    while i < 64 {
+    while i < 128 {
         r[i] = (i as u8).wrapping_mul(37).wrapping_add(11);
         i += 1;
     }
     r
 };
 
-/// The server's per-handshake randomness: `e_s_sk`.
-const SERVER_RANDOM: [u8; 32] = [0x5a; 32];
+/// The server's per-handshake randomness: `e_s_sk`, then ML-KEM `m`.
+const SERVER_RANDOM: [u8; 64] = [0x5a; 64];
 
 const MESSAGE: &[u8] = b"ok";
 
@@ -127,11 +128,11 @@ impl Fixture {
         let mut c = fx.client();
         let mut s = fx.server(1);
         fx.client_hello = output(&mut c);
-        assert_eq!(fx.client_hello.len(), 69);
-        assert_eq!(s.recv_handshake(&fx.client_hello), Ok(69));
+        assert_eq!(fx.client_hello.len(), 1253);
+        assert_eq!(s.recv_handshake(&fx.client_hello), Ok(1253));
         fx.server_hello = output(&mut s);
-        assert_eq!(fx.server_hello.len(), 149);
-        assert_eq!(c.recv_handshake(&fx.server_hello), Ok(149));
+        assert_eq!(fx.server_hello.len(), 1237);
+        assert_eq!(c.recv_handshake(&fx.server_hello), Ok(1237));
         assert_eq!(c.handshake_status(), Ok(HandshakeStatus::Done));
         fx.client_auth = output(&mut c);
         assert_eq!(fx.client_auth.len(), if mutual { 116 } else { 20 });
@@ -251,7 +252,7 @@ impl Fixture {
     /// A recycled server that has answered the reference CLIENT_HELLO.
     fn server_awaiting_client_auth(&self, s: &mut Connection) {
         self.recycle(s);
-        assert_eq!(s.recv_handshake(&self.client_hello), Ok(69));
+        assert_eq!(s.recv_handshake(&self.client_hello), Ok(1253));
         assert_eq!(s.pending_output(), &self.server_hello[..]);
         s.advance_output(usize::MAX);
     }
@@ -364,9 +365,18 @@ fn every_bit_of_client_hello_random() {
     flip_client_hello(37..69);
 }
 
+#[test]
+fn every_bit_of_client_hello_kem_key() {
+    // ek: a flip either leaves a coefficient unreduced (the server refuses
+    // the key) or gives another valid key, to which the server encapsulates
+    // a secret the client cannot decapsulate.
+    flip_client_hello(69..1253);
+}
+
 /// The server cannot authenticate CLIENT_HELLO; a flip it does not refuse
 /// as malformed changes its SERVER_HELLO, which the client must refuse: a
-/// changed e_c gives another DH output, a changed random_c another TH2, so
+/// changed e_c gives another DH output, a changed ek another ML-KEM secret,
+/// a changed random_c another TH2, so
 /// either way the sealed identity does not open. The client therefore never
 /// looks at the signature, and the server may skip computing it (a blind
 /// signer), which halves the cost of this loop. Because of that the
@@ -374,7 +384,7 @@ fn every_bit_of_client_hello_random() {
 /// fails the test.
 fn flip_client_hello(bytes: Range<usize>) {
     let fx = Fixture::new(true);
-    let mut server = fx.blind_server(69 * 8 + 1);
+    let mut server = fx.blind_server(1253 * 8 + 1);
     for_every_bit(&fx.client_hello, bytes, |_, flipped| {
         judge_client_hello(&fx, &mut server, &flipped)
     });
@@ -395,7 +405,7 @@ fn judge_client_hello(fx: &Fixture, server: &mut Connection, hello: &[u8]) -> Re
             Ok(())
         }
         Ok(n) => {
-            if n != 69 || server.handshake_status() != Ok(HandshakeStatus::InProgress) {
+            if n != 1253 || server.handshake_status() != Ok(HandshakeStatus::InProgress) {
                 return Err(format!("server took {n} bytes: {server:?}"));
             }
             let answer = output(server);
@@ -417,13 +427,13 @@ fn judge_client_hello(fx: &Fixture, server: &mut Connection, hello: &[u8]) -> Re
 
 #[test]
 fn every_bit_of_server_hello_clear_part_and_identity() {
-    // Type, length, version, flags, e_s, then the sealed S_id.
-    flip_server_hello(0..69);
+    // Type, length, version, flags, e_s, ct, then the sealed S_id.
+    flip_server_hello(0..1157);
 }
 
 #[test]
 fn every_bit_of_server_hello_signature_and_tag() {
-    flip_server_hello(69..149);
+    flip_server_hello(1157..1237);
 }
 
 fn flip_server_hello(bytes: Range<usize>) {
@@ -452,7 +462,7 @@ fn judge_server_hello(fx: &Fixture, hello: &[u8]) -> Result<(), String> {
             // see where this leads.
             let c2s = output(&mut client);
             let mut server = fx.server(1);
-            assert_eq!(server.recv_handshake(&fx.client_hello), Ok(69));
+            assert_eq!(server.recv_handshake(&fx.client_hello), Ok(1253));
             server.advance_output(usize::MAX);
             Err(format!(
                 "client accepted: {}",
@@ -500,7 +510,7 @@ fn judge_client_auth(fx: &Fixture, server: &mut Connection, auth: &[u8]) -> Resu
         Ok(_) => {
             // The client is established after sending CLIENT_AUTH.
             let mut client = fx.client_awaiting_server_hello();
-            assert_eq!(client.recv_handshake(&fx.server_hello), Ok(149));
+            assert_eq!(client.recv_handshake(&fx.server_hello), Ok(1237));
             client.advance_output(usize::MAX);
             let s = std::mem::replace(server, fx.server(fx.client_auth.len() * 8));
             Err(format!(

@@ -268,8 +268,8 @@ fn frame_during_the_pause_fails_the_handshake() {
     let mut p = Pair::new(tofu_client(None, &[]), server(Role::OpenServer, &sid, &[]));
     p.drive_to_pause();
     // A stray SERVER_HELLO while waiting for the application.
-    let mut stray = vec![SERVER_HELLO, 0, 146];
-    stray.resize(149, 0);
+    let mut stray = vec![SERVER_HELLO, 0x04, 0xd2];
+    stray.resize(1237, 0);
     p.s2c.extend_from_slice(&stray);
     p.deliver(Side::Client);
     assert!(

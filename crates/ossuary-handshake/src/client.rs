@@ -13,8 +13,8 @@
 #[cfg(feature = "hazmat")]
 use ossuary_crypto::hazmat;
 use ossuary_crypto::{
-    EphemeralSecret, HandshakeKey, HandshakeSecret, PublicKey, Role, Signer, Transcript,
-    TryCryptoRng,
+    EphemeralSecret, HandshakeKey, HandshakeSecret, KemDecapsulationKey, PublicKey, Role, Signer,
+    Transcript, TryCryptoRng,
 };
 use ossuary_wire::{
     CLIENT_AUTH_ANON_BODY_LEN, CLIENT_AUTH_IDENTITY_BODY_LEN, CLIENT_HELLO_FRAME_LEN, ClientHello,
@@ -145,6 +145,7 @@ impl ClientState {
 /// CLIENT_HELLO is out; the next frame must be SERVER_HELLO.
 pub struct ExpectServerHello {
     ephemeral: EphemeralSecret,
+    kem: KemDecapsulationKey,
     transcript: Transcript,
 }
 
@@ -163,13 +164,16 @@ impl ExpectServerHello {
         let ephemeral = EphemeralSecret::generate(rng).map_err(|_| Error::Rng)?;
         let mut random = [0u8; 32];
         rng.try_fill_bytes(&mut random).map_err(|_| Error::Rng)?;
-        let hello = ClientHello::new(ephemeral.public_key(), random);
+        // `generate` fails only when the RNG does.
+        let kem = KemDecapsulationKey::generate(rng).map_err(|_| Error::Rng)?;
+        let hello = ClientHello::new(ephemeral.public_key(), random, *kem.encapsulation_key());
         let n = hello.encode(frame)?;
         let mut transcript = Transcript::new();
         transcript.update(part(frame, 0, n)?);
         Ok((
             Self {
                 ephemeral,
+                kem,
                 transcript,
             },
             n,
@@ -209,7 +213,14 @@ impl ExpectServerHello {
             "keys.dh",
             &shared.to_bytes_for_testing_only(),
         );
-        let secret = HandshakeSecret::from_shared(shared);
+        let kem_shared = self.kem.decapsulate(&hello.kem_ciphertext);
+        #[cfg(feature = "hazmat")]
+        log(
+            config.key_log(),
+            "keys.kem_ss",
+            &kem_shared.to_bytes_for_testing_only(),
+        );
+        let secret = HandshakeSecret::from_hybrid(shared, kem_shared);
         let keys = secret.handshake_keys(&th2);
         #[cfg(feature = "hazmat")]
         {

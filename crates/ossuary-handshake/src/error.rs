@@ -49,6 +49,9 @@ pub enum PeerMisbehaved {
     HandshakeDecryptFailed,
     /// The peer's ephemeral key gave an all-zero X25519 output (low-order point).
     NonContributoryKeyShare,
+    /// The client's ML-KEM-768 encapsulation key failed the FIPS 203 modulus
+    /// check (a coefficient not reduced modulo q).
+    InvalidKemKey,
     /// The peer's identity key is not a valid, non-weak Ed25519 point.
     InvalidIdentityKey,
     /// The server's transcript signature did not verify (strictly).
@@ -104,6 +107,7 @@ impl fmt::Display for PeerMisbehaved {
         f.write_str(match self {
             Self::HandshakeDecryptFailed => "handshake message failed to authenticate",
             Self::NonContributoryKeyShare => "ephemeral key share is a low-order point",
+            Self::InvalidKemKey => "ML-KEM encapsulation key fails the modulus check",
             Self::InvalidIdentityKey => "identity key is not a valid Ed25519 key",
             Self::BadServerSignature => "server signature does not verify",
             Self::BadClientSignature => "client signature does not verify",

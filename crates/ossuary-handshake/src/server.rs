@@ -11,8 +11,8 @@
 #[cfg(feature = "hazmat")]
 use ossuary_crypto::hazmat;
 use ossuary_crypto::{
-    EphemeralSecret, HandshakeKey, HandshakeSecret, PublicKey, Role, Signer, Transcript,
-    TryCryptoRng,
+    EphemeralSecret, HandshakeKey, HandshakeSecret, KemEncapsulationKey, PublicKey, Role, Signer,
+    Transcript, TryCryptoRng,
 };
 use ossuary_wire::{
     ClientHello, ClientIdentity, Frame, FrameType, SEALED_SERVER_IDENTITY_LEN,
@@ -161,6 +161,9 @@ impl ExpectClientHello {
         }
         let hello = ClientHello::parse(frame.body)?;
         let msg = region(out, 0, SERVER_HELLO_FRAME_LEN)?;
+        // The FIPS 203 modulus check, before any randomness is drawn.
+        let kem_key = KemEncapsulationKey::from_bytes(&hello.kem_key)
+            .map_err(|_| PeerMisbehaved::InvalidKemKey)?;
         let mut transcript = Transcript::new();
         transcript.update(&frame.header.to_bytes());
         transcript.update(frame.body);
@@ -171,18 +174,21 @@ impl ExpectClientHello {
         let shared = ephemeral
             .diffie_hellman(&hello.ephemeral)
             .map_err(|_| PeerMisbehaved::NonContributoryKeyShare)?;
+        // `encapsulate` fails only when the RNG does.
+        let (kem_ciphertext, kem_shared) = kem_key.encapsulate(rng).map_err(|_| Error::Rng)?;
         let flags = if config.require_client_auth {
             ServerFlags::CLIENT_AUTH_REQUIRED
         } else {
             ServerFlags(0)
         };
 
-        // TH2 covers the clear part (header || version || flags || e_s),
+        // TH2 covers the clear part (header || version || flags || e_s || ct),
         // which the sealed part then depends on.
         let clear = ServerHello {
             version: VERSION_1,
             flags,
             ephemeral: ephemeral_public,
+            kem_ciphertext,
             sealed: &[],
         };
         transcript.update(&clear.to_clear_bytes());
@@ -194,7 +200,13 @@ impl ExpectClientHello {
             "keys.dh",
             &shared.to_bytes_for_testing_only(),
         );
-        let secret = HandshakeSecret::from_shared(shared);
+        #[cfg(feature = "hazmat")]
+        log(
+            config.key_log(),
+            "keys.kem_ss",
+            &kem_shared.to_bytes_for_testing_only(),
+        );
+        let secret = HandshakeSecret::from_hybrid(shared, kem_shared);
         let keys = secret.handshake_keys(&th2);
 
         let identity = config.identity.public_key();

@@ -22,10 +22,10 @@ struct Run {
 
 fn run(client: &ClientConfig<'_>, server: &ServerConfig<'_>) -> Run {
     let mut debugs = Vec::new();
-    let mut m1 = [0u8; 69];
+    let mut m1 = [0u8; 1253];
     let (c, _) = ClientState::start(&mut PresetRng::new(&CLIENT_RNG), &mut m1).unwrap();
     debugs.push(format!("{c:?}"));
-    let mut m2 = [0u8; 149];
+    let mut m2 = [0u8; 1237];
     let (_, _) = ServerState::new()
         .handle(
             &frame(&m1),
@@ -131,27 +131,26 @@ impl TryCryptoRng for FailingRng {}
 
 #[test]
 fn a_failing_rng_is_an_error_not_a_panic() {
-    // The ephemeral key's draw fails, then the client random's.
-    for successes in [0, 1] {
-        let mut out = [0u8; 69];
+    // The ephemeral key's draw fails, then the client random's, then the
+    // ML-KEM seed's.
+    for successes in [0, 1, 2] {
+        let mut out = [0u8; 1253];
         let got = ClientState::start(&mut FailingRng { successes }, &mut out);
         assert_eq!(got.err(), Some(Error::Rng), "after {successes} draws");
-        assert_eq!(out, [0u8; 69], "nothing was written");
+        assert_eq!(out, [0u8; 1253], "nothing was written");
     }
-    // The server's ephemeral key.
+    // The server's ephemeral key, then its ML-KEM randomness.
     let server_key = SecretKey::from_bytes(&SERVER_SEED);
     let server = ServerConfig::new(&server_key, false, &[]);
-    let mut m1 = [0u8; 69];
+    let mut m1 = [0u8; 1253];
     ClientState::start(&mut PresetRng::new(&CLIENT_RNG), &mut m1).unwrap();
-    let mut m2 = [0u8; 149];
-    let got = ServerState::new().handle(
-        &frame(&m1),
-        &server,
-        &mut FailingRng { successes: 0 },
-        &mut m2,
-    );
-    assert_eq!(got.err(), Some(Error::Rng));
-    assert_eq!(m2, [0u8; 149], "nothing was written");
+    for successes in [0, 1] {
+        let mut m2 = [0u8; 1237];
+        let got =
+            ServerState::new().handle(&frame(&m1), &server, &mut FailingRng { successes }, &mut m2);
+        assert_eq!(got.err(), Some(Error::Rng), "after {successes} draws");
+        assert_eq!(m2, [0u8; 1237], "nothing was written");
+    }
     assert_eq!(
         std::string::ToString::to_string(&Error::Rng),
         "the random number generator failed"
@@ -160,11 +159,11 @@ fn a_failing_rng_is_an_error_not_a_panic() {
 
 #[test]
 fn a_fallible_rng_is_passed_as_it_is() {
-    // Two draws (the ephemeral key, the client random) are all a client
-    // start takes from an RNG that may fail.
-    let mut out = [0u8; 69];
-    let (state, n) = ClientState::start(&mut FailingRng { successes: 2 }, &mut out).unwrap();
-    assert_eq!(n, 69);
+    // Three draws (the ephemeral key, the client random, the ML-KEM seed)
+    // are all a client start takes from an RNG that may fail.
+    let mut out = [0u8; 1253];
+    let (state, n) = ClientState::start(&mut FailingRng { successes: 3 }, &mut out).unwrap();
+    assert_eq!(n, 1253);
     assert!(matches!(state, ClientState::ExpectServerHello(_)));
 }
 

@@ -7,6 +7,7 @@ mod common;
 use std::sync::OnceLock;
 
 use common::*;
+use ossuary_crypto::KemEncapsulationKey;
 use ossuary_handshake::{
     ClientConfig, ClientState, Error, ExpectServerHello, PeerMisbehaved, ServerConfig, ServerState,
 };
@@ -52,29 +53,39 @@ fn ephemeral() -> impl Strategy<Value = [u8; 32]> {
     ]
 }
 
+/// An ML-KEM-768 encapsulation key: the honest one, or 1184 arbitrary bytes
+/// (which almost never pass the modulus check).
+fn kem_key() -> impl Strategy<Value = Vec<u8>> {
+    prop_oneof![
+        2 => Just(common::kem_key(&CLIENT_RNG).to_vec()),
+        1 => proptest::collection::vec(any::<u8>(), 1184),
+    ]
+}
+
 /// A body: arbitrary bytes of any length up to 200, arbitrary bytes of a
 /// handshake length, or a "valid-looking" CLIENT_HELLO / SERVER_HELLO body
 /// (version 1, legal flags) that gets past the parser.
 fn body() -> impl Strategy<Value = Vec<u8>> {
     prop_oneof![
         proptest::collection::vec(any::<u8>(), 0..200),
-        proptest::sample::select(vec![17usize, 66, 113, 146])
+        proptest::sample::select(vec![17usize, 1250, 113, 1234])
             .prop_flat_map(|n| proptest::collection::vec(any::<u8>(), n)),
-        (ephemeral(), any::<[u8; 32]>()).prop_map(|(e, r)| {
+        (ephemeral(), any::<[u8; 32]>(), kem_key()).prop_map(|(e, r, ek)| {
             let mut b = vec![1, 0];
             b.extend_from_slice(&e);
             b.extend_from_slice(&r);
+            b.extend_from_slice(&ek);
             b
         }),
         (
             0u8..2,
             ephemeral(),
-            proptest::collection::vec(any::<u8>(), 112)
+            proptest::collection::vec(any::<u8>(), 1088 + 112)
         )
-            .prop_map(|(flags, e, sealed)| {
+            .prop_map(|(flags, e, ct_and_sealed)| {
                 let mut b = vec![1, flags];
                 b.extend_from_slice(&e);
-                b.extend_from_slice(&sealed);
+                b.extend_from_slice(&ct_and_sealed);
                 b
             }),
     ]
@@ -96,13 +107,17 @@ fn unexpected(expected: &'static [FrameType], got: FrameType) -> Expect {
     Expect::Err(Error::UnexpectedFrame { expected, got })
 }
 
-/// A fresh server, for CLIENT_HELLO: the wire parser's verdict, then the DH.
+/// A fresh server, for CLIENT_HELLO: the wire parser's verdict, then the
+/// ML-KEM modulus check, then the DH.
 fn expect_server_hello_step(f: &Frame<'_>) -> Expect {
     if f.header.frame_type != FrameType::CLIENT_HELLO {
         return unexpected(&[FrameType::CLIENT_HELLO], f.header.frame_type);
     }
     match ClientHello::parse(f.body) {
         Err(e) => Expect::Err(Error::Decode(e)),
+        Ok(h) if KemEncapsulationKey::from_bytes(&h.kem_key).is_err() => {
+            Expect::Err(INVALID_KEM_KEY)
+        }
         Ok(h) if is_low_order(&h.ephemeral) => Expect::Err(NON_CONTRIBUTORY),
         Ok(_) => Expect::Ok,
     }
@@ -156,7 +171,7 @@ proptest! {
         let server = ServerConfig::new(&signer, false, &[]);
         let f = raw_frame(t, &body);
         let mut rng = PresetRng::new(&SERVER_RNG);
-        let mut out = [0u8; 256];
+        let mut out = [0u8; 2048];
         let result = ServerState::new().handle(&f, &server, &mut rng, &mut out);
         let expected = expect_server_hello_step(&f);
         match &result {
@@ -168,9 +183,9 @@ proptest! {
             Ok((other, _)) => prop_assert!(false, "unexpected state {:?}", other),
             Err(_) => {
                 // A rejected CLIENT_HELLO writes nothing.
-                prop_assert_eq!(&out[..], &[0u8; 256][..]);
+                prop_assert_eq!(&out[..], &[0u8; 2048][..]);
                 if !matches!(expected, Expect::Err(e) if e == NON_CONTRIBUTORY) {
-                    prop_assert_eq!(rng.remaining(), 32, "nothing drawn before the DH");
+                    prop_assert_eq!(rng.remaining(), 64, "nothing drawn before the DH");
                 }
             }
         }
@@ -189,8 +204,8 @@ proptest! {
         let (s, _) = answer_client_hello(&server, &SERVER_RNG, &mutual().client_hello).unwrap();
         let f = raw_frame(t, &body);
         let mut rng = PresetRng::new(&OTHER_SERVER_RNG);
-        let result = s.handle(&f, &server, &mut rng, &mut [0u8; 256]);
-        prop_assert_eq!(rng.remaining(), 32);
+        let result = s.handle(&f, &server, &mut rng, &mut [0u8; 2048]);
+        prop_assert_eq!(rng.remaining(), 64);
         prop_assert_eq!(observed(result), expect_client_auth_step(&f));
     }
 
@@ -200,9 +215,9 @@ proptest! {
         let client = ClientConfig::new(None, &trusted);
         let (c, _) = start_client(&CLIENT_RNG);
         let f = raw_frame(t, &body);
-        let mut out = [0u8; 256];
+        let mut out = [0u8; 2048];
         let result = c.handle(&f, &client, &mut out);
-        prop_assert_eq!(&out[..], &[0u8; 256][..]);
+        prop_assert_eq!(&out[..], &[0u8; 2048][..]);
         prop_assert_eq!(observed(result), expect_server_hello_at_client(&f));
     }
 }
@@ -214,10 +229,10 @@ proptest! {
     fn paused_client_on_arbitrary_frames(t in frame_type(), body in body()) {
         let client = ClientConfig::new(None, &[]);
         let (c, _) = start_client(&CLIENT_RNG);
-        let (c, _) = c.handle(&frame(honest_open_server_hello()), &client, &mut [0u8; 256]).unwrap();
+        let (c, _) = c.handle(&frame(honest_open_server_hello()), &client, &mut [0u8; 2048]).unwrap();
         prop_assert!(matches!(c, ClientState::UntrustedServer(_)));
         let f = raw_frame(t, &body);
-        let result = c.handle(&f, &client, &mut [0u8; 256]);
+        let result = c.handle(&f, &client, &mut [0u8; 2048]);
         prop_assert_eq!(observed(result), unexpected(&[], t));
     }
 
@@ -229,7 +244,7 @@ proptest! {
         let client = ClientConfig::new(Some(&client_key), &trusted);
         let m = mutual();
         let (c, _) = start_client(&CLIENT_RNG);
-        let (c, _) = c.handle(&frame(&m.server_hello), &client, &mut [0u8; 256]).unwrap();
+        let (c, _) = c.handle(&frame(&m.server_hello), &client, &mut [0u8; 2048]).unwrap();
         prop_assert!(matches!(c, ClientState::Complete(_)));
         // The server of `m`'s policy (authenticating), so `m` completes it.
         let authorized = [client_key.public_key()];
@@ -239,9 +254,9 @@ proptest! {
         prop_assert!(matches!(s, ServerState::Complete(_)));
 
         let f = raw_frame(t, &body);
-        let result = c.handle(&f, &client, &mut [0u8; 256]);
+        let result = c.handle(&f, &client, &mut [0u8; 2048]);
         prop_assert_eq!(observed(result), unexpected(&[FrameType::DATA], t));
-        let result = s.handle(&f, &server, &mut PresetRng::new(&[]), &mut [0u8; 256]);
+        let result = s.handle(&f, &server, &mut PresetRng::new(&[]), &mut [0u8; 2048]);
         prop_assert_eq!(observed(result), unexpected(&[FrameType::DATA], t));
     }
 }
@@ -258,7 +273,7 @@ proptest! {
         let signer = CachedSigner::new(server_identity());
         let server = ServerConfig::new(&signer, false, &[]);
         let client = ClientConfig::new(None, &[]);
-        let mut out = [0u8; 256];
+        let mut out = [0u8; 2048];
         match which {
             0 => {
                 let r = ServerState::new().handle(&f, &server, &mut PresetRng::new(&SERVER_RNG), &mut out);
@@ -291,13 +306,13 @@ proptest! {
         let mut rng = PresetRng::new(&CLIENT_RNG);
         let err = ClientState::start(&mut rng, &mut out).unwrap_err();
         prop_assert_eq!(err, Error::BufferTooSmall { needed: CLIENT_HELLO_FRAME_LEN });
-        prop_assert_eq!(rng.remaining(), 64);
+        prop_assert_eq!(rng.remaining(), 128);
         prop_assert!(!rng.overdrawn());
         prop_assert!(out.iter().all(|&b| b == fill), "nothing written");
 
         let err = ExpectServerHello::start(&mut rng, &mut out).unwrap_err();
         prop_assert_eq!(err, Error::BufferTooSmall { needed: CLIENT_HELLO_FRAME_LEN });
-        prop_assert_eq!(rng.remaining(), 64);
+        prop_assert_eq!(rng.remaining(), 128);
     }
 
     #[test]
@@ -310,7 +325,7 @@ proptest! {
             .handle(&frame(&mutual().client_hello), &server, &mut rng, &mut out)
             .unwrap_err();
         prop_assert_eq!(err, Error::BufferTooSmall { needed: SERVER_HELLO_FRAME_LEN });
-        prop_assert_eq!(rng.remaining(), 32);
+        prop_assert_eq!(rng.remaining(), 64);
         prop_assert!(!rng.overdrawn());
         prop_assert!(out.iter().all(|&b| b == fill), "nothing written");
     }
@@ -366,8 +381,8 @@ proptest! {
 
     #[test]
     fn any_randomness_gives_agreeing_sessions(
-        client_rng in any::<[u8; 64]>(),
-        server_rng in any::<[u8; 32]>(),
+        client_rng in proptest::collection::vec(any::<u8>(), 128),
+        server_rng in any::<[u8; 64]>(),
         identity: bool,
     ) {
         let client_key = client_identity();
@@ -377,7 +392,7 @@ proptest! {
         let server = ServerConfig::new(&signer, false, &[]);
         let o = try_handshake_with(&client_rng, &server_rng, &client, &server).unwrap();
         prop_assert_eq!(o.client.transcript_hash(), o.server.transcript_hash());
-        prop_assert_eq!(o.messages.client_hello[37..].to_vec(), client_rng[32..].to_vec());
+        prop_assert_eq!(o.messages.client_hello[37..69].to_vec(), client_rng[32..64].to_vec());
         assert_records_interoperate(o.client, o.server);
     }
 }

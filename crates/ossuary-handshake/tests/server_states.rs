@@ -17,11 +17,11 @@ const SERVER_SEED: [u8; 32] = [0xd4; 32];
 /// config and the record keys.
 fn run(client: &ClientConfig<'_>, server: &ServerConfig<'_>) -> Vec<String> {
     let mut debugs = Vec::new();
-    let mut m1 = [0u8; 69];
+    let mut m1 = [0u8; 1253];
     let (c, _) = ClientState::start(&mut PresetRng::new(&CLIENT_RNG), &mut m1).unwrap();
     let s = ServerState::new();
     debugs.push(format!("{s:?}"));
-    let mut m2 = [0u8; 149];
+    let mut m2 = [0u8; 1237];
     let (s, _) = s
         .handle(
             &frame(&m1),

@@ -79,8 +79,8 @@ fn run_combination(kind: ClientKind, require_client_auth: bool, server_trusted: 
         "{ctx}"
     );
     let m = &outcome.messages;
-    assert_eq!(m.client_hello.len(), 69);
-    assert_eq!(m.server_hello.len(), 149);
+    assert_eq!(m.client_hello.len(), 1253);
+    assert_eq!(m.server_hello.len(), 1237);
     assert_eq!(
         m.client_auth.len(),
         if identity.is_some() {
@@ -156,9 +156,11 @@ fn handshake_is_deterministic_and_fresh_randomness_changes_everything() {
 #[test]
 fn client_hello_layout() {
     let (_, m1) = start_client(&CLIENT_RNG);
-    assert_eq!(m1[..5], [0x01, 0x00, 0x42, 0x01, 0x00]);
+    assert_eq!(m1[..5], [0x01, 0x04, 0xe2, 0x01, 0x00]);
     // random_c is the second 32 bytes drawn (PROTOCOL.md §3.1).
-    assert_eq!(m1[37..], CLIENT_RNG[32..]);
+    assert_eq!(m1[37..69], CLIENT_RNG[32..64]);
+    // ek is ML-KEM-768's KeyGen_internal(d, z) with d || z the last 64.
+    assert_eq!(m1[69..], kem_key(&CLIENT_RNG));
     // e_c = X25519(e_c_sk, 9) with e_c_sk the first 32 bytes drawn.
     let mut rng = PresetRng::new(&CLIENT_RNG[..32]);
     let e = ossuary_crypto::EphemeralSecret::generate(&mut rng).unwrap();
@@ -177,7 +179,7 @@ fn client_after_server_hello(
 ) -> (Result<(ClientState, usize), Error>, ServerState, Vec<u8>) {
     let (c, m1) = start_client(&CLIENT_RNG);
     let (s, m2) = answer_client_hello(server, &SERVER_RNG, &m1).unwrap();
-    let mut out = [0u8; 256];
+    let mut out = [0u8; 2048];
     (c.handle(&frame(&m2), client, &mut out), s, m2)
 }
 
@@ -201,7 +203,7 @@ fn untrusted_server_pauses_and_exposes_its_key() {
     assert!(auth.client_auth_required());
 
     // Approve.
-    let mut out = [0u8; 256];
+    let mut out = [0u8; 2048];
     let (client_done, n) = auth.finish(&client, &mut out).unwrap();
     assert_eq!(n, CLIENT_AUTH_IDENTITY_FRAME_LEN);
     let (s, _) = s
@@ -275,7 +277,7 @@ fn paused_client_accepts_no_frame() {
             vec![0u8; legal_len(t)]
         };
         let err = state
-            .handle(&raw_frame(t, &body), &client, &mut [0u8; 256])
+            .handle(&raw_frame(t, &body), &client, &mut [0u8; 2048])
             .unwrap_err();
         assert_eq!(
             err,
@@ -308,12 +310,12 @@ fn client_identity_required_comes_before_the_pause() {
     let auth = c.handle(&frame(&m2), &client).unwrap();
     assert!(auth.client_auth_required());
     assert_eq!(auth.server_key(), &server_key.public_key());
-    let mut out = [0u8; 256];
+    let mut out = [0u8; 2048];
     assert_eq!(
         auth.finish(&client, &mut out).unwrap_err(),
         Error::ClientIdentityRequired
     );
-    assert_eq!(out, [0u8; 256], "nothing written");
+    assert_eq!(out, [0u8; 2048], "nothing written");
 }
 
 #[test]
@@ -340,8 +342,8 @@ fn anonymous_client_auth_to_an_authenticating_server_is_unauthorized() {
 /// A legal body length for `t` (PROTOCOL.md §2.2); unknown types get 5.
 fn legal_len(t: FrameType) -> usize {
     match t {
-        FrameType::CLIENT_HELLO => 66,
-        FrameType::SERVER_HELLO => 146,
+        FrameType::CLIENT_HELLO => 1250,
+        FrameType::SERVER_HELLO => 1234,
         FrameType::CLIENT_AUTH => 17,
         FrameType::DATA | FrameType::KEY_UPDATE | FrameType::CLOSE => 16,
         FrameType::RESET => 1,
@@ -422,13 +424,13 @@ fn server_expecting_client_hello_refuses_everything_else() {
         let body = vec![0x01; legal_len(t)];
         let f = raw_frame(t, &body);
         let mut rng = PresetRng::new(&SERVER_RNG);
-        let mut out = [0u8; 256];
+        let mut out = [0u8; 2048];
         let err = ServerState::new()
             .handle(&f, &server, &mut rng, &mut out)
             .unwrap_err();
         assert_unexpected(err, &[FrameType::CLIENT_HELLO], t);
-        assert_eq!(rng.remaining(), 32, "{t:?}: no randomness drawn");
-        assert_eq!(out, [0u8; 256], "{t:?}: nothing written");
+        assert_eq!(rng.remaining(), 64, "{t:?}: no randomness drawn");
+        assert_eq!(out, [0u8; 2048], "{t:?}: nothing written");
         // The per-state API agrees.
         let err = ExpectClientHello
             .handle(&f, &server, &mut rng, &mut out)
@@ -450,7 +452,7 @@ fn early_client_auth_is_refused() {
             &frame(&m.client_auth),
             &server,
             &mut PresetRng::new(&SERVER_RNG),
-            &mut [0u8; 256],
+            &mut [0u8; 2048],
         )
         .unwrap_err();
     assert_unexpected(err, &[FrameType::CLIENT_HELLO], FrameType::CLIENT_AUTH);
@@ -468,7 +470,7 @@ fn server_hello_sent_to_a_server_is_refused() {
             &frame(&m2),
             &server,
             &mut PresetRng::new(&OTHER_SERVER_RNG),
-            &mut [0u8; 256],
+            &mut [0u8; 2048],
         )
         .unwrap_err();
     assert_unexpected(err, &[FrameType::CLIENT_HELLO], FrameType::SERVER_HELLO);
@@ -492,10 +494,10 @@ fn server_expecting_client_auth_refuses_everything_else() {
         };
         let mut rng = PresetRng::new(&OTHER_SERVER_RNG);
         let err = s
-            .handle(&raw_frame(t, &body), &server, &mut rng, &mut [0u8; 256])
+            .handle(&raw_frame(t, &body), &server, &mut rng, &mut [0u8; 2048])
             .unwrap_err();
         assert_unexpected(err, &[FrameType::CLIENT_AUTH], t);
-        assert_eq!(rng.remaining(), 32, "{t:?}: no randomness drawn");
+        assert_eq!(rng.remaining(), 64, "{t:?}: no randomness drawn");
     }
 }
 
@@ -522,12 +524,12 @@ fn client_expecting_server_hello_refuses_everything_else() {
         } else {
             vec![0x01; legal_len(t)]
         };
-        let mut out = [0u8; 256];
+        let mut out = [0u8; 2048];
         let err = c
             .handle(&raw_frame(t, &body), &client, &mut out)
             .unwrap_err();
         assert_unexpected(err, &[FrameType::SERVER_HELLO], t);
-        assert_eq!(out, [0u8; 256], "{t:?}: nothing written");
+        assert_eq!(out, [0u8; 2048], "{t:?}: nothing written");
     }
 }
 
@@ -542,7 +544,7 @@ fn reflected_client_hello_is_refused_by_the_client() {
     assert_unexpected(err, &[FrameType::SERVER_HELLO], FrameType::CLIENT_HELLO);
     // And as a fresh client would see it through ExpectServerHello::start.
     let (c, _) =
-        ExpectServerHello::start(&mut PresetRng::new(&CLIENT_RNG), &mut [0u8; 69]).unwrap();
+        ExpectServerHello::start(&mut PresetRng::new(&CLIENT_RNG), &mut [0u8; 1253]).unwrap();
     let err = c.handle(&frame(&m1), &client).unwrap_err();
     assert_unexpected(err, &[FrameType::SERVER_HELLO], FrameType::CLIENT_HELLO);
 }
@@ -561,7 +563,7 @@ fn complete_states_refuse_every_frame() {
         // Drive both sides to Complete, keeping the states (not Established).
         let (c, m1) = start_client(&CLIENT_RNG);
         let (s, m2) = answer_client_hello(&server, &SERVER_RNG, &m1).unwrap();
-        let mut out = [0u8; 256];
+        let mut out = [0u8; 2048];
         let (c, n) = c.handle(&frame(&m2), &client, &mut out).unwrap();
         assert!(matches!(c, ClientState::Complete(_)));
         let m3 = out[..n].to_vec();
@@ -596,13 +598,13 @@ fn second_server_hello_after_complete() {
     let server = ServerConfig::new(&server_key, false, &[]);
     let (c, m1) = start_client(&CLIENT_RNG);
     let (_, m2) = answer_client_hello(&server, &SERVER_RNG, &m1).unwrap();
-    let mut out = [0u8; 256];
+    let mut out = [0u8; 2048];
     let (c, n) = c.handle(&frame(&m2), &client, &mut out).unwrap();
     assert_eq!(n, CLIENT_AUTH_ANON_FRAME_LEN);
-    let mut out2 = [0u8; 256];
+    let mut out2 = [0u8; 2048];
     let err = c.handle(&frame(&m2), &client, &mut out2).unwrap_err();
     assert_unexpected_after_complete(err, FrameType::SERVER_HELLO);
-    assert_eq!(out2, [0u8; 256]);
+    assert_eq!(out2, [0u8; 2048]);
 }
 
 #[test]
@@ -613,7 +615,7 @@ fn handshake_frame_after_complete_is_a_record_failure() {
     let server = ServerConfig::new(&server_key, false, &[]);
     let (c, m1) = start_client(&CLIENT_RNG);
     let (s, m2) = answer_client_hello(&server, &SERVER_RNG, &m1).unwrap();
-    let mut out = [0u8; 256];
+    let mut out = [0u8; 2048];
     let (c, n) = c.handle(&frame(&m2), &client, &mut out).unwrap();
     let m3 = out[..n].to_vec();
     let (s, _) = s
@@ -641,7 +643,7 @@ fn signer_failures_are_reported() {
     // The server signs SERVER_HELLO.
     let server = ServerConfig::new(&failing_server, false, &[]);
     let (_, m1) = start_client(&CLIENT_RNG);
-    let mut out = [0u8; 256];
+    let mut out = [0u8; 2048];
     let err = ServerState::new()
         .handle(
             &frame(&m1),
@@ -667,7 +669,7 @@ fn client_auth_sent_to_a_client_is_refused() {
     let client = ClientConfig::new(None, &[]);
     let (c, _) = start_client(&CLIENT_RNG);
     let err = c
-        .handle(&frame(&m.client_auth), &client, &mut [0u8; 256])
+        .handle(&frame(&m.client_auth), &client, &mut [0u8; 2048])
         .unwrap_err();
     assert_unexpected(err, &[FrameType::SERVER_HELLO], FrameType::CLIENT_AUTH);
 }
@@ -685,7 +687,7 @@ fn unknown_type_carrying_a_valid_body_is_refused() {
                 &f,
                 &server,
                 &mut PresetRng::new(&SERVER_RNG),
-                &mut [0u8; 256],
+                &mut [0u8; 2048],
             )
             .unwrap_err();
         assert_unexpected(err, &[FrameType::CLIENT_HELLO], FrameType(b));

@@ -82,7 +82,8 @@ fn flip_server_hello_bits(range: Range<usize>) {
                 // e_s: a different DH (or, for the ignored top bit, the same
                 // DH under a different TH2).
                 2..34 => err == DECRYPT || err == NON_CONTRIBUTORY,
-                // the sealed S_id || sig_s and its tag
+                // the ML-KEM ciphertext (a different K by implicit
+                // rejection), the sealed S_id || sig_s and its tag
                 _ => err == DECRYPT,
             };
             // The variant decides the RESET reason (ossuary-core's table).
@@ -97,13 +98,18 @@ fn server_hello_version_flags_and_ephemeral_bits_flipped() {
 }
 
 #[test]
-fn server_hello_sealed_bits_flipped_1() {
-    flip_server_hello_bits(34..90);
+fn server_hello_kem_ciphertext_bits_flipped_1() {
+    flip_server_hello_bits(34..578);
 }
 
 #[test]
-fn server_hello_sealed_bits_flipped_2() {
-    flip_server_hello_bits(90..146);
+fn server_hello_kem_ciphertext_bits_flipped_2() {
+    flip_server_hello_bits(578..1122);
+}
+
+#[test]
+fn server_hello_sealed_bits_flipped() {
+    flip_server_hello_bits(1122..1234);
 }
 
 // ---------------------------------------------------------------------------
@@ -175,7 +181,7 @@ fn client_hello_version_and_flags_bits() {
         let mut bad = m1.clone();
         bad[HEADER_LEN + i] ^= mask;
         let mut rng = PresetRng::new(&SERVER_RNG);
-        let mut out = [0u8; 256];
+        let mut out = [0u8; 2048];
         let err = ServerState::new()
             .handle(&frame(&bad), &server, &mut rng, &mut out)
             .unwrap_err();
@@ -188,8 +194,8 @@ fn client_hello_version_and_flags_bits() {
             }
         };
         assert_eq!(err, Error::Decode(expected), "byte {i} bit {bit}");
-        assert_eq!(rng.remaining(), 32, "nothing drawn for a malformed hello");
-        assert_eq!(out, [0u8; 256]);
+        assert_eq!(rng.remaining(), 64, "nothing drawn for a malformed hello");
+        assert_eq!(out, [0u8; 2048]);
     }
     // Version is checked before flags (PROTOCOL.md §3.1).
     let mut bad = m1.clone();
@@ -200,7 +206,7 @@ fn client_hello_version_and_flags_bits() {
             &frame(&bad),
             &server,
             &mut PresetRng::new(&SERVER_RNG),
-            &mut [0u8; 256],
+            &mut [0u8; 2048],
         )
         .unwrap_err();
     assert_eq!(err, Error::Decode(DecodeError::UnsupportedVersion(2)));
@@ -238,9 +244,11 @@ fn low_order_client_ephemeral_is_refused() {
     let server = MutualServer::new();
     let server = server.config();
     for point in low_order_points() {
-        let mut m1 = [0u8; 69];
-        ClientHello::new(point, [0x42; 32]).encode(&mut m1).unwrap();
-        let mut out = [0u8; 256];
+        let mut m1 = [0u8; 1253];
+        ClientHello::new(point, [0x42; 32], kem_key(&CLIENT_RNG))
+            .encode(&mut m1)
+            .unwrap();
+        let mut out = [0u8; 1280];
         let err = ServerState::new()
             .handle(
                 &frame(&m1),
@@ -250,7 +258,7 @@ fn low_order_client_ephemeral_is_refused() {
             )
             .unwrap_err();
         assert_eq!(err, NON_CONTRIBUTORY, "e_c = {}", to_hex(&point));
-        assert_eq!(out, [0u8; 256], "no SERVER_HELLO is written");
+        assert_eq!(out, [0u8; 1280], "no SERVER_HELLO is written");
     }
 }
 

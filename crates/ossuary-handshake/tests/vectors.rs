@@ -61,7 +61,9 @@ fn check(name: &str) {
     let flags = bytes(&v, "inputs.server_flags")[0];
     let mut client_rng = bytes(&v, "inputs.client_ephemeral_secret");
     client_rng.extend(bytes(&v, "inputs.client_random"));
-    let server_rng = bytes(&v, "inputs.server_ephemeral_secret");
+    client_rng.extend(bytes(&v, "inputs.client_kem_seed"));
+    let mut server_rng = bytes(&v, "inputs.server_ephemeral_secret");
+    server_rng.extend(bytes(&v, "inputs.server_kem_randomness"));
 
     assert_eq!(
         server_key.public_key().to_bytes().to_vec(),
@@ -124,7 +126,7 @@ fn check(name: &str) {
         Some(key) => {
             let thc_seen = Cell::new([0u8; 32]);
             let m3 = forge_client_auth(
-                &client_rng[..32].try_into().unwrap(),
+                &client_ephemeral_secret(&client_rng),
                 &m1,
                 &m2,
                 &key.public_key().to_bytes(),
@@ -136,7 +138,7 @@ fn check(name: &str) {
             assert_eq!(thc_seen.get(), b32(&v, "transcript.th_c"));
             m3
         }
-        None => forge_client_auth_plain(&client_rng[..32].try_into().unwrap(), &m1, &m2, &[0]),
+        None => forge_client_auth_plain(&client_ephemeral_secret(&client_rng), &m1, &m2, &[0]),
     };
     assert_eq!(m3, bytes(&v, "messages.client_auth"));
 }
@@ -159,13 +161,16 @@ fn must_reject_file() {
     let v = load("mutual");
     let mut client_rng = bytes(&v, "inputs.client_ephemeral_secret");
     client_rng.extend(bytes(&v, "inputs.client_random"));
+    client_rng.extend(bytes(&v, "inputs.client_kem_seed"));
+    let mut server_rng = bytes(&v, "inputs.server_ephemeral_secret");
+    server_rng.extend(bytes(&v, "inputs.server_kem_randomness"));
     let session = must_reject::Session {
         file: "handshake-mutual.json",
         server_key: SecretKey::from_bytes(&b32(&v, "inputs.server_identity_secret")),
         client_key: SecretKey::from_bytes(&b32(&v, "inputs.client_identity_secret")),
         server_flags: bytes(&v, "inputs.server_flags")[0],
         client_rng,
-        server_rng: bytes(&v, "inputs.server_ephemeral_secret"),
+        server_rng,
         client_hello: bytes(&v, "messages.client_hello"),
         server_hello: bytes(&v, "messages.server_hello"),
     };

@@ -34,29 +34,35 @@ pub const SERVER_SECRET: [u8; 32] = counting(0x00);
 /// The client's identity seed (`handshake-mutual.json`).
 pub const CLIENT_SECRET: [u8; 32] = counting(0x20);
 
-/// What the client draws: `e_c_sk || random_c`. The client with an identity
-/// uses the inputs of `handshake-mutual.json`, the anonymous one those of
+/// What the client draws: `e_c_sk || random_c || d || z` (the last two the
+/// ML-KEM-768 key generation seed). The client with an identity uses the
+/// inputs of `handshake-mutual.json`, the anonymous one those of
 /// `handshake-anonymous.json`.
-pub fn client_entropy(client_identity: bool) -> [u8; 64] {
-    let (e, r): ([u8; 32], [u8; 32]) = if client_identity {
-        (counting(0x40), counting(0x60))
+pub fn client_entropy(client_identity: bool) -> [u8; 128] {
+    let (e, r, kem): ([u8; 32], [u8; 32], [u8; 64]) = if client_identity {
+        (counting(0x40), counting(0x60), counting(0x10))
     } else {
-        (counting(0xa0), counting(0xc0))
+        (counting(0xa0), counting(0xc0), counting(0x30))
     };
-    let mut out = [0u8; 64];
+    let mut out = [0u8; 128];
     out[..32].copy_from_slice(&e);
-    out[32..].copy_from_slice(&r);
+    out[32..64].copy_from_slice(&r);
+    out[64..].copy_from_slice(&kem);
     out
 }
 
-/// What the server draws for its ephemeral key, chosen by the client kind as
-/// in the vector files.
-pub fn server_entropy(client_identity: bool) -> [u8; 32] {
-    if client_identity {
-        counting(0x80)
+/// What the server draws: `e_s_sk || m` (the ML-KEM-768 encapsulation
+/// randomness), chosen by the client kind as in the vector files.
+pub fn server_entropy(client_identity: bool) -> [u8; 64] {
+    let (e, m): ([u8; 32], [u8; 32]) = if client_identity {
+        (counting(0x80), counting(0x90))
     } else {
-        counting(0xe0)
-    }
+        (counting(0xe0), counting(0xf0))
+    };
+    let mut out = [0u8; 64];
+    out[..32].copy_from_slice(&e);
+    out[32..].copy_from_slice(&m);
+    out
 }
 
 /// The two fixed identities.
@@ -91,9 +97,9 @@ pub fn keys() -> &'static Keys {
 pub struct Honest {
     /// Whether the server requires client authentication (its flags).
     pub client_auth_required: bool,
-    /// CLIENT_HELLO (69 bytes).
+    /// CLIENT_HELLO (1253 bytes).
     pub client_hello: Vec<u8>,
-    /// SERVER_HELLO (149 bytes).
+    /// SERVER_HELLO (1237 bytes).
     pub server_hello: Vec<u8>,
     /// CLIENT_AUTH, or `None` when an anonymous client meets a server that
     /// requires authentication (the client stops there).
@@ -170,7 +176,7 @@ fn run_honest(client_identity: bool, require_auth: bool) -> Honest {
 
 /// Size of the output buffer the state machines write to, unless the input
 /// asks for a short one.
-const OUT_LEN: usize = 256;
+const OUT_LEN: usize = 2048;
 
 /// Reads a configuration byte's bit `n`.
 fn bit(byte: u8, n: u32) -> bool {
@@ -210,7 +216,7 @@ pub struct InitiatorInput {
     pub trusted: bool,
     /// At the TOFU pause, approve the key (else reject it).
     pub approve: bool,
-    /// A short output buffer, instead of 256 bytes.
+    /// A short output buffer (at most 255 bytes), instead of 2048 bytes.
     pub out_len: Option<u8>,
     /// The server's bytes.
     pub pieces: Vec<Piece>,
@@ -404,7 +410,7 @@ pub struct ResponderInput {
     pub require_auth: bool,
     /// The client's key is on the server's authorized list.
     pub authorized: bool,
-    /// A short output buffer, instead of 256 bytes.
+    /// A short output buffer (at most 255 bytes), instead of 2048 bytes.
     pub out_len: Option<u8>,
     /// The client's bytes.
     pub pieces: Vec<Piece>,
@@ -451,7 +457,7 @@ pub fn responder_bytes(data: &[u8]) {
 ///
 /// Invariants, each asserted: the server answers any well-formed CLIENT_HELLO
 /// with a well-formed SERVER_HELLO carrying its policy flag, and the honest
-/// one with the honest SERVER_HELLO; it draws exactly its 32 bytes of
+/// one with the honest SERVER_HELLO; it draws exactly its 64 bytes of
 /// randomness; it completes only on the honest CLIENT_HELLO and CLIENT_AUTH,
 /// byte for byte, with the honest transcript hash and peer identity, and only
 /// when its policy admits that client; a short output buffer is an error with
@@ -500,7 +506,7 @@ pub fn responder(input: &ResponderInput) {
                 assert_eq!(phase, 0);
                 assert_eq!(f.header.frame_type, FrameType::CLIENT_HELLO);
                 assert_eq!(written, SERVER_HELLO_FRAME_LEN);
-                assert!(!rng.overdrawn() && rng.remaining() == 0, "drew != 32 bytes");
+                assert!(!rng.overdrawn() && rng.remaining() == 0, "drew != 64 bytes");
                 let reply = &out[..written];
                 let Ok(Parsed::Complete { value: sh, .. }) = checked_parse(reply) else {
                     panic!("SERVER_HELLO does not parse");

@@ -61,7 +61,7 @@ async fn hundreds_of_unfinished_handshakes() {
         if start.recv().is_err() {
             return;
         }
-        let mut reply = [0u8; 512];
+        let mut reply = [0u8; 2048];
         for _ in 0..PENDING {
             let mut tcp = TcpStream::connect(addr).expect("connect (file descriptors?)");
             tcp.set_read_timeout(Some(LIMIT)).expect("timeout");

@@ -4,15 +4,21 @@ use crate::codec::{Reader, Writer};
 use crate::error::DecodeError;
 use crate::frame::Header;
 use crate::frame_type::FrameType;
-use crate::lengths::{CLIENT_HELLO_BODY_LEN, CLIENT_HELLO_FRAME_LEN, VERSION_1};
+use crate::lengths::{
+    CLIENT_HELLO_BODY_LEN, CLIENT_HELLO_FRAME_LEN, KEM_ENCAPSULATION_KEY_LEN, VERSION_1,
+};
 
 const CONTEXT: &str = "CLIENT_HELLO";
 
 /// The CLIENT_HELLO message.
 ///
 /// ```text
-/// body (66) = version u8 (0x01) || flags u8 (0x00) || e_c [32] || random_c [32]
+/// body (1250) = version u8 (0x01) || flags u8 (0x00) || e_c [32] || random_c [32] || ek [1184]
 /// ```
+///
+/// `ek` is the client's ML-KEM-768 encapsulation key, as bytes: this crate
+/// does no cryptography, so the FIPS 203 modulus check is the server's
+/// (`ossuary-crypto`'s `KemEncapsulationKey`).
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub struct ClientHello {
     /// Protocol version; [`VERSION_1`].
@@ -23,16 +29,23 @@ pub struct ClientHello {
     pub ephemeral: [u8; 32],
     /// 32 fresh random bytes `random_c`.
     pub random: [u8; 32],
+    /// The client's ephemeral ML-KEM-768 encapsulation key `ek`.
+    pub kem_key: [u8; KEM_ENCAPSULATION_KEY_LEN],
 }
 
 impl ClientHello {
     /// A version 1 hello with no flags.
-    pub fn new(ephemeral: [u8; 32], random: [u8; 32]) -> Self {
+    pub fn new(
+        ephemeral: [u8; 32],
+        random: [u8; 32],
+        kem_key: [u8; KEM_ENCAPSULATION_KEY_LEN],
+    ) -> Self {
         Self {
             version: VERSION_1,
             flags: 0,
             ephemeral,
             random,
+            kem_key,
         }
     }
 
@@ -58,12 +71,14 @@ impl ClientHello {
         }
         let ephemeral = r.take_array()?;
         let random = r.take_array()?;
+        let kem_key = r.take_array()?;
         r.expect_empty()?;
         Ok(Self {
             version,
             flags,
             ephemeral,
             random,
+            kem_key,
         })
     }
 
@@ -88,6 +103,7 @@ impl ClientHello {
         w.put_u8(self.flags)?;
         w.put(&self.ephemeral)?;
         w.put(&self.random)?;
+        w.put(&self.kem_key)?;
         Ok(w.finish())
     }
 }
@@ -99,7 +115,7 @@ mod tests {
     use crate::lengths::HEADER_LEN;
 
     fn hello() -> ClientHello {
-        ClientHello::new([0xe1; 32], [0x7a; 32])
+        ClientHello::new([0xe1; 32], [0x7a; 32], [0xec; KEM_ENCAPSULATION_KEY_LEN])
     }
 
     fn body_of(h: &ClientHello) -> [u8; CLIENT_HELLO_BODY_LEN] {
@@ -112,18 +128,19 @@ mod tests {
 
     #[test]
     fn lengths() {
-        assert_eq!(CLIENT_HELLO_BODY_LEN, 66);
-        assert_eq!(CLIENT_HELLO_FRAME_LEN, 69);
+        assert_eq!(CLIENT_HELLO_BODY_LEN, 1250);
+        assert_eq!(CLIENT_HELLO_FRAME_LEN, 1253);
     }
 
     #[test]
     fn encode_layout() {
-        let mut out = [0u8; 70];
-        assert_eq!(hello().encode(&mut out), Ok(69));
-        assert_eq!(out[..5], [0x01, 0x00, 0x42, 0x01, 0x00]);
+        let mut out = [0u8; 1254];
+        assert_eq!(hello().encode(&mut out), Ok(1253));
+        assert_eq!(out[..5], [0x01, 0x04, 0xe2, 0x01, 0x00]);
         assert_eq!(out[5..37], [0xe1; 32]);
         assert_eq!(out[37..69], [0x7a; 32]);
-        assert_eq!(out[69], 0);
+        assert_eq!(out[69..1253], [0xec; 1184]);
+        assert_eq!(out[1253], 0);
     }
 
     #[test]
@@ -133,19 +150,19 @@ mod tests {
         let Ok(Parsed::Complete { value, consumed }) = Frame::parse(&out) else {
             panic!("expected complete frame");
         };
-        assert_eq!(consumed, 69);
+        assert_eq!(consumed, 1253);
         assert_eq!(value.header.frame_type, FrameType::CLIENT_HELLO);
         assert_eq!(ClientHello::parse(value.body), Ok(hello()));
     }
 
     #[test]
     fn small_buffer_writes_nothing() {
-        let mut out = [0u8; 68];
+        let mut out = [0u8; 1252];
         assert_eq!(
             hello().encode(&mut out),
-            Err(DecodeError::BufferTooSmall { needed: 69 })
+            Err(DecodeError::BufferTooSmall { needed: 1253 })
         );
-        assert_eq!(out, [0u8; 68]);
+        assert_eq!(out, [0u8; 1252]);
     }
 
     #[test]
@@ -171,7 +188,7 @@ mod tests {
     fn rejects_wrong_lengths() {
         let body = body_of(&hello());
         assert_eq!(
-            ClientHello::parse(&body[..65]),
+            ClientHello::parse(&body[..1249]),
             Err(DecodeError::Truncated {
                 context: "CLIENT_HELLO"
             })
@@ -182,8 +199,8 @@ mod tests {
                 context: "CLIENT_HELLO"
             })
         );
-        let mut long = [0u8; 67];
-        long[..66].copy_from_slice(&body);
+        let mut long = [0u8; 1251];
+        long[..1250].copy_from_slice(&body);
         assert_eq!(
             ClientHello::parse(&long),
             Err(DecodeError::TrailingData {

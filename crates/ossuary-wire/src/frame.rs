@@ -198,7 +198,7 @@ mod tests {
 
     #[test]
     fn header_parse_incomplete_then_complete() {
-        let bytes = [0x01, 0x00, 0x42, 0xff];
+        let bytes = [0x01, 0x04, 0xe2, 0xff];
         assert_eq!(Header::parse(&[]), Ok(Parsed::Incomplete { needed: 3 }));
         assert_eq!(
             Header::parse(&bytes[..2]),
@@ -209,7 +209,7 @@ mod tests {
             Ok(Parsed::Complete {
                 value: Header {
                     frame_type: FrameType::CLIENT_HELLO,
-                    len: 66
+                    len: 1250
                 },
                 consumed: 3
             })

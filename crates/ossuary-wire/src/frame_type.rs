@@ -53,8 +53,8 @@ impl FrameType {
     /// Whether a body of `len` bytes is legal for this type.
     ///
     /// ```text
-    /// CLIENT_HELLO  66            DATA        16..=65535
-    /// SERVER_HELLO  146           KEY_UPDATE  16
+    /// CLIENT_HELLO  1250          DATA        16..=65535
+    /// SERVER_HELLO  1234          KEY_UPDATE  16
     /// CLIENT_AUTH   17 or 113     CLOSE       16
     /// RESET         1 or 17       unknown     0..=65535
     /// ```
@@ -146,8 +146,8 @@ mod tests {
                 assert!(t.is_legal_body_len(len), "{t:?} {len}");
             }
         };
-        t(FrameType::CLIENT_HELLO, &[66]);
-        t(FrameType::SERVER_HELLO, &[146]);
+        t(FrameType::CLIENT_HELLO, &[1250]);
+        t(FrameType::SERVER_HELLO, &[1234]);
         t(FrameType::CLIENT_AUTH, &[17, 113]);
         t(FrameType::DATA, &[16, 17, 65535]);
         t(FrameType::KEY_UPDATE, &[16]);

@@ -26,10 +26,15 @@ pub(crate) const KEY_LEN: usize = 32;
 /// Length of an Ed25519 signature.
 pub(crate) const SIGNATURE_LEN: usize = 64;
 
+/// Length of an ML-KEM-768 encapsulation key `ek` (FIPS 203).
+pub const KEM_ENCAPSULATION_KEY_LEN: usize = 1184;
+/// Length of an ML-KEM-768 ciphertext `ct` (FIPS 203).
+pub const KEM_CIPHERTEXT_LEN: usize = 1088;
+
 // CLIENT_HELLO (PROTOCOL.md §3.1).
 
-/// Body length of a CLIENT_HELLO frame: version, flags, `e_c`, `random_c`.
-pub const CLIENT_HELLO_BODY_LEN: usize = 1 + 1 + KEY_LEN + 32;
+/// Body length of a CLIENT_HELLO frame: version, flags, `e_c`, `random_c`, `ek`.
+pub const CLIENT_HELLO_BODY_LEN: usize = 1 + 1 + KEY_LEN + 32 + KEM_ENCAPSULATION_KEY_LEN;
 
 /// Length of a whole CLIENT_HELLO frame (the transcript's `M1`).
 pub const CLIENT_HELLO_FRAME_LEN: usize = HEADER_LEN + CLIENT_HELLO_BODY_LEN;
@@ -42,15 +47,16 @@ pub const SERVER_IDENTITY_LEN: usize = KEY_LEN + SIGNATURE_LEN;
 /// Length of the sealed part of SERVER_HELLO: ciphertext and tag.
 pub const SEALED_SERVER_IDENTITY_LEN: usize = SERVER_IDENTITY_LEN + TAG_LEN;
 
-/// Body length of a SERVER_HELLO frame: version, flags, `e_s`, sealed identity.
-pub const SERVER_HELLO_BODY_LEN: usize = 1 + 1 + KEY_LEN + SEALED_SERVER_IDENTITY_LEN;
+/// Body length of a SERVER_HELLO frame: version, flags, `e_s`, `ct`, sealed identity.
+pub const SERVER_HELLO_BODY_LEN: usize =
+    1 + 1 + KEY_LEN + KEM_CIPHERTEXT_LEN + SEALED_SERVER_IDENTITY_LEN;
 
 /// Length of a whole SERVER_HELLO frame.
 pub const SERVER_HELLO_FRAME_LEN: usize = HEADER_LEN + SERVER_HELLO_BODY_LEN;
 
 /// Frame bytes before the sealed part (the transcript's `M2clear`):
-/// header, version, flags and `e_s`.
-pub const SERVER_HELLO_CLEAR_LEN: usize = HEADER_LEN + 1 + 1 + KEY_LEN;
+/// header, version, flags, `e_s` and `ct`.
+pub const SERVER_HELLO_CLEAR_LEN: usize = HEADER_LEN + 1 + 1 + KEY_LEN + KEM_CIPHERTEXT_LEN;
 
 // CLIENT_AUTH (PROTOCOL.md §3.3).
 
@@ -95,9 +101,9 @@ mod tests {
 
     #[test]
     fn message_lengths() {
-        assert_eq!(CLIENT_HELLO_FRAME_LEN, 69);
-        assert_eq!(SERVER_HELLO_FRAME_LEN, 149);
-        assert_eq!(SERVER_HELLO_CLEAR_LEN, 37);
+        assert_eq!(CLIENT_HELLO_FRAME_LEN, 1253);
+        assert_eq!(SERVER_HELLO_FRAME_LEN, 1237);
+        assert_eq!(SERVER_HELLO_CLEAR_LEN, 1125);
         assert_eq!(CLIENT_AUTH_ANON_FRAME_LEN, 20);
         assert_eq!(CLIENT_AUTH_IDENTITY_FRAME_LEN, 116);
         assert_eq!(RESET_PLAIN_FRAME_LEN, 4);

@@ -7,8 +7,8 @@ use crate::error::DecodeError;
 use crate::frame::Header;
 use crate::frame_type::FrameType;
 use crate::lengths::{
-    KEY_LEN, SEALED_SERVER_IDENTITY_LEN, SERVER_HELLO_BODY_LEN, SERVER_HELLO_CLEAR_LEN,
-    SERVER_HELLO_FRAME_LEN, SERVER_IDENTITY_LEN, VERSION_1,
+    KEM_CIPHERTEXT_LEN, KEY_LEN, SEALED_SERVER_IDENTITY_LEN, SERVER_HELLO_BODY_LEN,
+    SERVER_HELLO_CLEAR_LEN, SERVER_HELLO_FRAME_LEN, SERVER_IDENTITY_LEN, VERSION_1,
 };
 
 const CONTEXT: &str = "SERVER_HELLO";
@@ -57,7 +57,7 @@ impl fmt::Debug for ServerFlags {
 /// The SERVER_HELLO message, borrowing its sealed part from the input.
 ///
 /// ```text
-/// body (146) = version u8 (0x01) || flags u8 || e_s [32] || sealed [112]
+/// body (1234) = version u8 (0x01) || flags u8 || e_s [32] || ct [1088] || sealed [112]
 /// sealed     = AEAD(s_hs_key, nonce 0, ad = TH2, ServerIdentity [96]) = ct [96] || tag [16]
 /// ```
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
@@ -68,6 +68,8 @@ pub struct ServerHello<'a> {
     pub flags: ServerFlags,
     /// The server's ephemeral X25519 public key `e_s`.
     pub ephemeral: [u8; 32],
+    /// The ML-KEM-768 ciphertext `ct`, encapsulated to the client's `ek`.
+    pub kem_ciphertext: [u8; KEM_CIPHERTEXT_LEN],
     /// The sealed [`ServerIdentity`]: [`SEALED_SERVER_IDENTITY_LEN`] bytes.
     pub sealed: &'a [u8],
 }
@@ -95,26 +97,32 @@ impl<'a> ServerHello<'a> {
             });
         }
         let ephemeral = r.take_array()?;
+        let kem_ciphertext = r.take_array()?;
         let sealed = r.take(SEALED_SERVER_IDENTITY_LEN)?;
         r.expect_empty()?;
         Ok(Self {
             version,
             flags,
             ephemeral,
+            kem_ciphertext,
             sealed,
         })
     }
 
     /// The frame bytes before the sealed part (`M2clear`): header, version,
-    /// flags and `e_s`. A server hashes these to get `TH2` before it can seal.
+    /// flags, `e_s` and `ct`. A server hashes these to get `TH2` before it
+    /// can seal.
     pub fn to_clear_bytes(&self) -> [u8; SERVER_HELLO_CLEAR_LEN] {
         let mut out = [0u8; SERVER_HELLO_CLEAR_LEN];
-        // Local invariant: the split point and both copies use constant lengths
-        // (5 + KEY_LEN == SERVER_HELLO_CLEAR_LEN); no peer input is involved.
-        let (head, ephemeral) = out.split_at_mut(SERVER_HELLO_CLEAR_LEN - KEY_LEN);
+        // Local invariant: the split points and the copies use constant
+        // lengths (5 + KEY_LEN + KEM_CIPHERTEXT_LEN == SERVER_HELLO_CLEAR_LEN);
+        // no peer input is involved.
+        let (head, rest) = out.split_at_mut(SERVER_HELLO_CLEAR_LEN - KEY_LEN - KEM_CIPHERTEXT_LEN);
+        let (ephemeral, ciphertext) = rest.split_at_mut(KEY_LEN);
         let [t, l0, l1] = Self::header().to_bytes();
         head.copy_from_slice(&[t, l0, l1, self.version, self.flags.0]);
         ephemeral.copy_from_slice(&self.ephemeral);
+        ciphertext.copy_from_slice(&self.kem_ciphertext);
         out
     }
 
@@ -136,7 +144,7 @@ impl<'a> ServerHello<'a> {
         if self.sealed.len() != SEALED_SERVER_IDENTITY_LEN {
             return Err(DecodeError::BadLength {
                 frame_type: FrameType::SERVER_HELLO,
-                len: (1 + 1 + KEY_LEN).saturating_add(self.sealed.len()),
+                len: (1 + 1 + KEY_LEN + KEM_CIPHERTEXT_LEN).saturating_add(self.sealed.len()),
             });
         }
         let mut w = Writer::new(out, SERVER_HELLO_FRAME_LEN)?;
@@ -214,6 +222,7 @@ mod tests {
             version: VERSION_1,
             flags,
             ephemeral: [0xe5; 32],
+            kem_ciphertext: [0xc7; KEM_CIPHERTEXT_LEN],
             sealed: &SEALED,
         }
     }
@@ -228,18 +237,19 @@ mod tests {
     fn lengths() {
         assert_eq!(SERVER_IDENTITY_LEN, 96);
         assert_eq!(SEALED_SERVER_IDENTITY_LEN, 112);
-        assert_eq!(SERVER_HELLO_BODY_LEN, 146);
-        assert_eq!(SERVER_HELLO_FRAME_LEN, 149);
-        assert_eq!(SERVER_HELLO_CLEAR_LEN, 37);
+        assert_eq!(SERVER_HELLO_BODY_LEN, 1234);
+        assert_eq!(SERVER_HELLO_FRAME_LEN, 1237);
+        assert_eq!(SERVER_HELLO_CLEAR_LEN, 1125);
     }
 
     #[test]
     fn encode_layout_and_clear_prefix() {
         let h = hello(ServerFlags::CLIENT_AUTH_REQUIRED);
         let frame = frame_of(&h);
-        assert_eq!(frame[..5], [0x02, 0x00, 0x92, 0x01, 0x01]);
+        assert_eq!(frame[..5], [0x02, 0x04, 0xd2, 0x01, 0x01]);
         assert_eq!(frame[5..37], [0xe5; 32]);
-        assert_eq!(frame[37..], SEALED);
+        assert_eq!(frame[37..1125], [0xc7; 1088]);
+        assert_eq!(frame[1125..], SEALED);
         assert_eq!(h.to_clear_bytes(), frame[..SERVER_HELLO_CLEAR_LEN]);
     }
 
@@ -250,7 +260,7 @@ mod tests {
         let Ok(Parsed::Complete { value, consumed }) = Frame::parse(&frame) else {
             panic!("expected complete frame");
         };
-        assert_eq!(consumed, 149);
+        assert_eq!(consumed, 1237);
         assert_eq!(ServerHello::parse(value.body), Ok(h));
     }
 
@@ -278,13 +288,13 @@ mod tests {
     fn rejects_wrong_lengths() {
         let frame = frame_of(&hello(ServerFlags::NONE));
         assert_eq!(
-            ServerHello::parse(&frame[HEADER_LEN..148]),
+            ServerHello::parse(&frame[HEADER_LEN..1236]),
             Err(DecodeError::Truncated {
                 context: "SERVER_HELLO"
             })
         );
-        let mut long = [0u8; 147];
-        long[..146].copy_from_slice(&frame[HEADER_LEN..]);
+        let mut long = [0u8; 1235];
+        long[..1234].copy_from_slice(&frame[HEADER_LEN..]);
         assert_eq!(
             ServerHello::parse(&long),
             Err(DecodeError::TrailingData {
@@ -299,21 +309,21 @@ mod tests {
             sealed: &SEALED[..111],
             ..hello(ServerFlags::NONE)
         };
-        let mut out = [0u8; 200];
+        let mut out = [0u8; 1300];
         assert_eq!(
             short.encode(&mut out),
             Err(DecodeError::BadLength {
                 frame_type: FrameType::SERVER_HELLO,
-                len: 145
+                len: 1233
             })
         );
-        let mut small = [0u8; 148];
+        let mut small = [0u8; 1236];
         assert_eq!(
             hello(ServerFlags::NONE).encode(&mut small),
-            Err(DecodeError::BufferTooSmall { needed: 149 })
+            Err(DecodeError::BufferTooSmall { needed: 1237 })
         );
-        assert_eq!(out, [0u8; 200]);
-        assert_eq!(small, [0u8; 148]);
+        assert_eq!(out, [0u8; 1300]);
+        assert_eq!(small, [0u8; 1236]);
     }
 
     #[test]

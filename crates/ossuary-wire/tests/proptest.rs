@@ -3,17 +3,18 @@
 
 use ossuary_wire::{
     CLIENT_HELLO_BODY_LEN, CLIENT_HELLO_FRAME_LEN, ClientHello, ClientIdentity, DecodeError, Frame,
-    FrameType, HEADER_LEN, Header, MAX_BODY_LEN, Parsed, RESET_PLAIN_FRAME_LEN, ResetReason,
-    SEALED_SERVER_IDENTITY_LEN, SERVER_HELLO_FRAME_LEN, SERVER_IDENTITY_LEN, ServerFlags,
-    ServerHello, ServerIdentity, VERSION_1,
+    FrameType, HEADER_LEN, Header, KEM_CIPHERTEXT_LEN, KEM_ENCAPSULATION_KEY_LEN, MAX_BODY_LEN,
+    Parsed, RESET_PLAIN_FRAME_LEN, ResetReason, SEALED_SERVER_IDENTITY_LEN, SERVER_HELLO_BODY_LEN,
+    SERVER_HELLO_CLEAR_LEN, SERVER_HELLO_FRAME_LEN, SERVER_IDENTITY_LEN, ServerFlags, ServerHello,
+    ServerIdentity, VERSION_1,
 };
 use proptest::prelude::*;
 
 /// Body lengths legal for `t`, kept small except for a few edge values.
 fn legal_len(t: FrameType) -> BoxedStrategy<usize> {
     match t {
-        FrameType::CLIENT_HELLO => Just(66).boxed(),
-        FrameType::SERVER_HELLO => Just(146).boxed(),
+        FrameType::CLIENT_HELLO => Just(1250).boxed(),
+        FrameType::SERVER_HELLO => Just(1234).boxed(),
         FrameType::CLIENT_AUTH => prop_oneof![Just(17), Just(113)].boxed(),
         FrameType::DATA => prop_oneof![16usize..600, Just(MAX_BODY_LEN)].boxed(),
         FrameType::KEY_UPDATE | FrameType::CLOSE => Just(16).boxed(),
@@ -204,8 +205,12 @@ proptest! {
     }
 
     #[test]
-    fn client_hello_round_trip(ephemeral in any::<[u8; 32]>(), random in any::<[u8; 32]>()) {
-        let hello = ClientHello::new(ephemeral, random);
+    fn client_hello_round_trip(
+        ephemeral in any::<[u8; 32]>(),
+        random in any::<[u8; 32]>(),
+        kem_key in proptest::collection::vec(any::<u8>(), KEM_ENCAPSULATION_KEY_LEN),
+    ) {
+        let hello = ClientHello::new(ephemeral, random, kem_key.try_into().unwrap());
         let mut out = [0u8; CLIENT_HELLO_FRAME_LEN];
         prop_assert_eq!(hello.encode(&mut out), Ok(CLIENT_HELLO_FRAME_LEN));
         let (frame, consumed) = expect_complete(Frame::parse(&out));
@@ -215,7 +220,11 @@ proptest! {
     }
 
     #[test]
-    fn client_hello_parse_arbitrary(body in proptest::collection::vec(any::<u8>(), 0..80)) {
+    fn client_hello_parse_arbitrary(body in prop_oneof![
+        proptest::collection::vec(any::<u8>(), 0..80),
+        proptest::collection::vec(any::<u8>(), CLIENT_HELLO_BODY_LEN - 1..=CLIENT_HELLO_BODY_LEN + 1),
+        proptest::collection::vec(0u8..2, CLIENT_HELLO_BODY_LEN),
+    ]) {
         match ClientHello::parse(&body) {
             Ok(hello) => {
                 prop_assert_eq!(body.len(), CLIENT_HELLO_BODY_LEN);
@@ -235,13 +244,15 @@ proptest! {
     fn server_hello_round_trip(
         required in any::<bool>(),
         ephemeral in any::<[u8; 32]>(),
+        kem_ciphertext in proptest::collection::vec(any::<u8>(), KEM_CIPHERTEXT_LEN),
         sealed in proptest::collection::vec(any::<u8>(), SEALED_SERVER_IDENTITY_LEN),
     ) {
         let flags = if required { ServerFlags::CLIENT_AUTH_REQUIRED } else { ServerFlags::NONE };
-        let hello = ServerHello { version: VERSION_1, flags, ephemeral, sealed: &sealed };
+        let kem_ciphertext = kem_ciphertext.try_into().unwrap();
+        let hello = ServerHello { version: VERSION_1, flags, ephemeral, kem_ciphertext, sealed: &sealed };
         let mut out = [0u8; SERVER_HELLO_FRAME_LEN];
         prop_assert_eq!(hello.encode(&mut out), Ok(SERVER_HELLO_FRAME_LEN));
-        prop_assert_eq!(&hello.to_clear_bytes()[..], &out[..37]);
+        prop_assert_eq!(&hello.to_clear_bytes()[..], &out[..SERVER_HELLO_CLEAR_LEN]);
         let (frame, consumed) = expect_complete(Frame::parse(&out));
         prop_assert_eq!(consumed, SERVER_HELLO_FRAME_LEN);
         prop_assert_eq!(frame.header.frame_type, FrameType::SERVER_HELLO);
@@ -249,7 +260,11 @@ proptest! {
     }
 
     #[test]
-    fn server_hello_parse_arbitrary(body in proptest::collection::vec(any::<u8>(), 0..160)) {
+    fn server_hello_parse_arbitrary(body in prop_oneof![
+        proptest::collection::vec(any::<u8>(), 0..160),
+        proptest::collection::vec(any::<u8>(), SERVER_HELLO_BODY_LEN - 1..=SERVER_HELLO_BODY_LEN + 1),
+        proptest::collection::vec(0u8..2, SERVER_HELLO_BODY_LEN),
+    ]) {
         if let Ok(hello) = ServerHello::parse(&body) {
             prop_assert_eq!(hello.version, VERSION_1);
             prop_assert_eq!(hello.flags.reserved_bits(), 0);
@@ -262,7 +277,13 @@ proptest! {
     #[test]
     fn server_flags_reserved_bits_rejected(bits in any::<u8>(), ephemeral in any::<[u8; 32]>()) {
         let sealed = [0u8; SEALED_SERVER_IDENTITY_LEN];
-        let hello = ServerHello { version: VERSION_1, flags: ServerFlags(bits), ephemeral, sealed: &sealed };
+        let hello = ServerHello {
+            version: VERSION_1,
+            flags: ServerFlags(bits),
+            ephemeral,
+            kem_ciphertext: [0x3c; KEM_CIPHERTEXT_LEN],
+            sealed: &sealed,
+        };
         let mut out = [0u8; SERVER_HELLO_FRAME_LEN];
         hello.encode(&mut out).expect("buffer is large enough");
         let parsed = ServerHello::parse(&out[HEADER_LEN..]);

@@ -16,7 +16,10 @@
 //! written out below; `hand_built_ed25519_matches_the_library` in
 //! `adversary.rs` checks them against real signatures.
 
-use ossuary_crypto::{EphemeralSecret, HandshakeKeys, HandshakeSecret, SecretKey};
+use ossuary_crypto::{
+    EphemeralSecret, HandshakeKeys, HandshakeSecret, KemDecapsulationKey, KemEncapsulationKey,
+    SecretKey,
+};
 use ossuary_crypto::{Signer, Transcript};
 
 use crate::common::FixedRng;
@@ -27,7 +30,7 @@ pub(crate) const SERVER_LABEL: &[u8] = b"ossuary v1 server signature";
 pub(crate) const CLIENT_LABEL: &[u8] = b"ossuary v1 client signature";
 
 /// Length of the SERVER_HELLO clear part `M2clear` (PROTOCOL.md §4).
-pub(crate) const M2_CLEAR: usize = 37;
+pub(crate) const M2_CLEAR: usize = 1125;
 
 /// SHA-256 of the concatenation of `parts` (a transcript snapshot).
 pub(crate) fn transcript_hash(parts: &[&[u8]]) -> [u8; 32] {
@@ -46,31 +49,61 @@ pub(crate) fn x25519_public(secret: &[u8; 32]) -> [u8; 32] {
         .public_key()
 }
 
-/// Which ephemeral secret of a session someone knows.
+/// Which ephemeral secrets of a session someone knows: all the randomness
+/// one side drew for it.
 #[derive(Clone, Copy)]
 pub(crate) enum Knows {
-    /// The client's `e_c_sk`: the DH peer is `e_s` in SERVER_HELLO.
-    Client([u8; 32]),
-    /// The server's `e_s_sk`: the DH peer is `e_c` in CLIENT_HELLO.
-    Server([u8; 32]),
+    /// The client's draws `e_c_sk || random_c || d || z`: the peer's shares
+    /// are `e_s` and `ct` in SERVER_HELLO.
+    Client([u8; 128]),
+    /// The server's draws `e_s_sk || m`: the peer's shares are `e_c` and `ek`
+    /// in CLIENT_HELLO.
+    Server([u8; 64]),
 }
 
 impl Knows {
+    /// The ML-KEM ciphertext a server with these draws sends for
+    /// `client_hello` (bytes 37..1125 of its SERVER_HELLO).
+    pub(crate) fn kem_ciphertext(&self, client_hello: &[u8]) -> [u8; 1088] {
+        let Self::Server(draws) = self else {
+            panic!("only a server encapsulates");
+        };
+        KemEncapsulationKey::try_from(&client_hello[69..1253])
+            .unwrap()
+            .encapsulate(&mut FixedRng::new(&draws[32..]))
+            .unwrap()
+            .0
+    }
+
     /// `c_hs_key` and `s_hs_key` of the session `client_hello` /
-    /// `server_clear` (the first 37 bytes of SERVER_HELLO), as this party
+    /// `server_clear` (the first 1125 bytes of SERVER_HELLO), as this party
     /// derives them (PROTOCOL.md §6.2).
     pub(crate) fn handshake_keys(&self, client_hello: &[u8], server_clear: &[u8]) -> HandshakeKeys {
-        let (secret, peer) = match self {
-            Self::Client(s) => (s, &server_clear[5..37]),
-            Self::Server(s) => (s, &client_hello[5..37]),
+        let dh = |secret: &[u8], peer: &[u8]| {
+            let peer: [u8; 32] = peer.try_into().unwrap();
+            EphemeralSecret::generate(&mut FixedRng::new(secret))
+                .expect("preset randomness")
+                .diffie_hellman(&peer)
+                .expect("a contributory key share")
         };
-        let peer: [u8; 32] = peer.try_into().unwrap();
-        let shared = EphemeralSecret::generate(&mut FixedRng::new(*secret))
-            .expect("preset randomness")
-            .diffie_hellman(&peer)
-            .expect("a contributory key share");
+        let (shared, kem) = match self {
+            Self::Client(draws) => {
+                let dk = KemDecapsulationKey::generate(&mut FixedRng::new(&draws[64..])).unwrap();
+                (
+                    dh(&draws[..32], &server_clear[5..37]),
+                    dk.decapsulate(server_clear[37..M2_CLEAR].try_into().unwrap()),
+                )
+            }
+            Self::Server(draws) => {
+                let (_, k) = KemEncapsulationKey::try_from(&client_hello[69..1253])
+                    .unwrap()
+                    .encapsulate(&mut FixedRng::new(&draws[32..]))
+                    .unwrap();
+                (dh(&draws[..32], &client_hello[5..37]), k)
+            }
+        };
         let th2 = transcript_hash(&[client_hello, &server_clear[..M2_CLEAR]]);
-        HandshakeSecret::from_shared(shared).handshake_keys(&th2)
+        HandshakeSecret::from_hybrid(shared, kem).handshake_keys(&th2)
     }
 
     /// Opens the sealed part of `server_hello`: `S_id || sig_s`.
@@ -86,8 +119,8 @@ impl Knows {
         plain
     }
 
-    /// Builds SERVER_HELLO from its clear part (37 bytes, any version, flags
-    /// or `e_s`) and the plaintext `S_id || sig_s`, sealed under the keys of
+    /// Builds SERVER_HELLO from its clear part (1125 bytes, any version,
+    /// flags, `e_s` or `ct`) and the plaintext `S_id || sig_s`, sealed under the keys of
     /// that transcript (PROTOCOL.md §3.2).
     pub(crate) fn seal_server_hello(
         &self,

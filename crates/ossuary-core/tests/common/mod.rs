@@ -322,7 +322,7 @@ pub(crate) fn take_output(conn: &mut Connection) -> Vec<u8> {
 /// The CLIENT_HELLO of a fresh client (it is queued at construction).
 pub(crate) fn some_client_hello() -> Vec<u8> {
     let hello = take_output(&mut client(None, &[]));
-    assert_eq!(hello.len(), 69);
+    assert_eq!(hello.len(), 1253);
     hello
 }
 

@@ -4,9 +4,10 @@
 
 use std::collections::BTreeMap;
 
+use super::generate::PresetRng;
 use ossuary_crypto::{
-    EphemeralSecret, HandshakeSecret, PublicKey, RecordOpener, RecordSealer, Role, SecretKey,
-    Transcript, hazmat,
+    EphemeralSecret, HandshakeSecret, KemDecapsulationKey, KemEncapsulationKey, PublicKey,
+    RecordOpener, RecordSealer, Role, SecretKey, Transcript, hazmat,
 };
 use serde_json::Value;
 
@@ -21,7 +22,9 @@ pub(crate) const FIELDS: &[(&str, &[&str])] = &[
             "server_identity_secret",
             "client_ephemeral_secret",
             "client_random",
+            "client_kem_seed",
             "server_ephemeral_secret",
+            "server_kem_randomness",
             "server_flags",
         ],
     ),
@@ -31,7 +34,9 @@ pub(crate) const FIELDS: &[(&str, &[&str])] = &[
             "client_identity",
             "server_identity",
             "client_ephemeral",
+            "client_kem_key",
             "server_ephemeral",
+            "server_kem_ciphertext",
         ],
     ),
     ("messages", &["client_hello", "server_hello", "client_auth"]),
@@ -40,6 +45,7 @@ pub(crate) const FIELDS: &[(&str, &[&str])] = &[
         "keys",
         &[
             "dh",
+            "kem_ss",
             "hs_secret",
             "c_hs_key",
             "s_hs_key",
@@ -200,6 +206,35 @@ pub(crate) fn check_vectors(v: &Value) {
     field_is(v, "public.client_ephemeral", &e_c);
     field_is(v, "public.server_ephemeral", &e_s);
 
+    // ML-KEM-768 (FIPS 203): the client's key pair from d || z, the server's
+    // encapsulation to it with m.
+    let kem_seed = bytes(v, "inputs.client_kem_seed");
+    assert_eq!(kem_seed.len(), 64, "inputs.client_kem_seed length");
+    let kem_m = b32(v, "inputs.server_kem_randomness");
+    let kem_dk = KemDecapsulationKey::generate(&mut PresetRng::new(&kem_seed)).unwrap();
+    let ek = *kem_dk.encapsulation_key();
+    check_eq(
+        "public.client_kem_key",
+        &bytes(v, "public.client_kem_key"),
+        &ek,
+    );
+    let (ct, kem_ss_s) = KemEncapsulationKey::from_bytes(&ek)
+        .unwrap()
+        .encapsulate(&mut PresetRng::new(&kem_m))
+        .unwrap();
+    check_eq(
+        "public.server_kem_ciphertext",
+        &bytes(v, "public.server_kem_ciphertext"),
+        &ct,
+    );
+    let kem_ss_c = kem_dk.decapsulate(&ct);
+    field_is(v, "keys.kem_ss", &kem_ss_c.to_bytes_for_testing_only());
+    field_is(
+        v,
+        "keys.kem_ss (server side)",
+        &kem_ss_s.to_bytes_for_testing_only(),
+    );
+
     // Messages (§3): layout of the clear parts.
     let flags = bytes(v, "inputs.server_flags");
     assert!(
@@ -211,14 +246,14 @@ pub(crate) fn check_vectors(v: &Value) {
     check_eq(
         "messages.client_hello",
         &m1,
-        &[&[0x01, 0x00, 0x42, 0x01, 0x00][..], &e_c, &random_c].concat(),
+        &[&[0x01, 0x04, 0xe2, 0x01, 0x00][..], &e_c, &random_c, &ek].concat(),
     );
     let m2 = bytes(v, "messages.server_hello");
-    assert_eq!(m2.len(), 149, "messages.server_hello length");
+    assert_eq!(m2.len(), 1237, "messages.server_hello length");
     check_eq(
-        "messages.server_hello[0..37]",
-        &m2[..37],
-        &[&[0x02, 0x00, 0x92, 0x01, flags[0]][..], &e_s].concat(),
+        "messages.server_hello[0..1125]",
+        &m2[..1125],
+        &[&[0x02, 0x04, 0xd2, 0x01, flags[0]][..], &e_s, &ct].concat(),
     );
     let m3 = bytes(v, "messages.client_auth");
     let m3hdr: [u8; 3] = if c_id.is_some() {
@@ -232,7 +267,7 @@ pub(crate) fn check_vectors(v: &Value) {
         "messages.client_auth length"
     );
     check_eq("messages.client_auth[0..3]", &m3[..3], &m3hdr);
-    let (m2clear, m2_sealed) = m2.split_at(37);
+    let (m2clear, m2_sealed) = m2.split_at(1125);
 
     // Transcript snapshots (§4).
     let th2 = th(&[&m1, m2clear]);
@@ -261,8 +296,8 @@ pub(crate) fn check_vectors(v: &Value) {
         "keys.dh (server side)",
         &dh_s.to_bytes_for_testing_only(),
     );
-    let hs_c = HandshakeSecret::from_shared(dh_c);
-    let hs_s = HandshakeSecret::from_shared(dh_s);
+    let hs_c = HandshakeSecret::from_hybrid(dh_c, kem_ss_c);
+    let hs_s = HandshakeSecret::from_hybrid(dh_s, kem_ss_s);
     field_is(v, "keys.hs_secret", &hs_c.to_bytes_for_testing_only());
     // The key values by the schedule's pure functions (no key object keeps
     // its bytes); the typed keys below open both handshake messages.

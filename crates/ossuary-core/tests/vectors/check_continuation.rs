@@ -4,12 +4,14 @@
 //! then every continued record resealed at the counter it names and opened
 //! (PROTOCOL.md §7, §8, §10.2, §15.4).
 
+use super::generate::PresetRng;
 use ossuary_crypto::{
-    EphemeralSecret, HandshakeSecret, RecordOpener, RecordSealer, Role, TrafficSecrets, hazmat,
+    EphemeralSecret, HandshakeSecret, KemDecapsulationKey, KemEncapsulationKey, RecordOpener,
+    RecordSealer, Role, TrafficSecrets, hazmat,
 };
 use serde_json::Value;
 
-use super::check::{at, b32, check_eq, field_is, sorted};
+use super::check::{at, b32, bytes, check_eq, field_is, sorted};
 use super::inputs::from_hex;
 
 pub(crate) const TOP_FIELDS: &[&str] = &["session", "after_record", "keys", "records"];
@@ -46,9 +48,22 @@ fn traffic(base: &Value) -> (TrafficSecrets, TrafficSecrets) {
     let dh_s = EphemeralSecret::from_bytes_for_testing_only(e_s_sk)
         .diffie_hellman(&e_c)
         .unwrap();
+    // The ML-KEM secret from both ends: the client decapsulates the
+    // ciphertext with its key pair from d || z; the server's encapsulation
+    // with m gives the same ciphertext and secret.
+    let seed = bytes(base, "inputs.client_kem_seed");
+    let dk = KemDecapsulationKey::generate(&mut PresetRng::new(&seed)).unwrap();
+    let (ct, kem_s) = KemEncapsulationKey::from_bytes(dk.encapsulation_key())
+        .unwrap()
+        .encapsulate(&mut PresetRng::new(&b32(
+            base,
+            "inputs.server_kem_randomness",
+        )))
+        .unwrap();
+    let kem_c = dk.decapsulate(&ct);
     (
-        HandshakeSecret::from_shared(dh_c).into_traffic(&th),
-        HandshakeSecret::from_shared(dh_s).into_traffic(&th),
+        HandshakeSecret::from_hybrid(dh_c, kem_c).into_traffic(&th),
+        HandshakeSecret::from_hybrid(dh_s, kem_s).into_traffic(&th),
     )
 }
 

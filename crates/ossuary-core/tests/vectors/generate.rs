@@ -83,7 +83,7 @@ impl Signer for RecordingSigner {
 pub(crate) struct PresetRng<'a>(&'a [u8]);
 
 impl<'a> PresetRng<'a> {
-    fn new(bytes: &'a [u8]) -> Self {
+    pub(crate) fn new(bytes: &'a [u8]) -> Self {
         Self(bytes)
     }
 
@@ -161,21 +161,23 @@ pub(crate) fn handshake_with_key_log(inputs: &Inputs) -> Handshake {
     let mut server_config = ServerConfig::new(&server_signer, inputs.authenticating, &authorized);
     server_config.key_log = Some(&server_log);
 
-    // The client draws e_c_sk, then random_c; the server draws e_s_sk.
-    let client_entropy = [inputs.client_ephemeral_secret, inputs.client_random].concat();
+    // The client draws e_c_sk, random_c, then d || z; the server draws
+    // e_s_sk, then m.
+    let client_entropy = client_entropy(inputs);
     let mut client_rng = PresetRng::new(&client_entropy);
-    let mut server_rng = PresetRng::new(&inputs.server_ephemeral_secret);
+    let server_entropy = server_entropy(inputs);
+    let mut server_rng = PresetRng::new(&server_entropy);
 
-    let mut m1 = [0u8; 69];
+    let mut m1 = [0u8; 1253];
     let (client, n) = ClientState::start(&mut client_rng, &mut m1).unwrap();
-    assert_eq!(n, 69);
+    assert_eq!(n, 1253);
     assert_eq!((client_rng.remaining(), client_rng.overdrawn()), (0, false));
 
-    let mut m2 = [0u8; 149];
+    let mut m2 = [0u8; 1237];
     let (server, n) = ServerState::new()
         .handle(&parse_frame(&m1), &server_config, &mut server_rng, &mut m2)
         .unwrap();
-    assert_eq!(n, 149);
+    assert_eq!(n, 1237);
     assert_eq!((server_rng.remaining(), server_rng.overdrawn()), (0, false));
 
     let mut m3 = [0u8; 116];
@@ -213,6 +215,7 @@ pub(crate) fn handshake_with_key_log(inputs: &Inputs) -> Handshake {
     }
     let mut expected: Vec<&str> = vec![
         "keys.dh",
+        "keys.kem_ss",
         "keys.hs_secret",
         "keys.c_hs_key",
         "keys.s_hs_key",
@@ -241,14 +244,29 @@ pub(crate) fn handshake_with_key_log(inputs: &Inputs) -> Handshake {
     }
 }
 
+/// What the client draws, in order: `e_c_sk || random_c || d || z`.
+pub(crate) fn client_entropy(inputs: &Inputs) -> Vec<u8> {
+    [
+        &inputs.client_ephemeral_secret[..],
+        &inputs.client_random,
+        &inputs.client_kem_seed,
+    ]
+    .concat()
+}
+
+/// What the server draws, in order: `e_s_sk || m`.
+pub(crate) fn server_entropy(inputs: &Inputs) -> Vec<u8> {
+    [inputs.server_ephemeral_secret, inputs.server_kem_randomness].concat()
+}
+
 /// The same handshake through two `Connection`s with fixed randomness.
 pub(crate) fn connections(inputs: &Inputs) -> (Connection, Connection, [Vec<u8>; 3]) {
     let server_public = SecretKey::from_bytes(&inputs.server_identity_secret).public_key();
     let client_public = inputs
         .client_identity_secret
         .map(|s| SecretKey::from_bytes(&s).public_key());
-    // The client draws e_c_sk, then random_c, when it is built.
-    let client_rng = [inputs.client_ephemeral_secret, inputs.client_random].concat();
+    // The client draws e_c_sk, random_c, then d || z, when it is built.
+    let client_rng = client_entropy(inputs);
     let client_identity = inputs
         .client_identity_secret
         .map(|s| Box::new(SecretKey::from_bytes(&s)) as Box<dyn Signer + Send + Sync>);
@@ -265,13 +283,13 @@ pub(crate) fn connections(inputs: &Inputs) -> (Connection, Connection, [Vec<u8>;
     } else {
         ConnectionRole::OpenServer
     };
-    // The server draws e_s_sk at CLIENT_HELLO.
+    // The server draws e_s_sk, then m, at CLIENT_HELLO.
     let server_identity = Box::new(SecretKey::from_bytes(&inputs.server_identity_secret));
     let mut server = fixed_connection(
         role,
         Config::default(),
         Some(server_identity),
-        inputs.server_ephemeral_secret,
+        server_entropy(inputs),
     );
     if let Some(client_public) = client_public {
         server.add_authorized_key(client_public).unwrap();
@@ -451,10 +469,12 @@ pub(crate) fn generate(inputs: &Inputs) -> String {
                     hex(&inputs.client_ephemeral_secret),
                 ),
                 ("client_random", hex(&inputs.client_random)),
+                ("client_kem_seed", hex(&inputs.client_kem_seed)),
                 (
                     "server_ephemeral_secret",
                     hex(&inputs.server_ephemeral_secret),
                 ),
+                ("server_kem_randomness", hex(&inputs.server_kem_randomness)),
                 ("server_flags", hex(&[u8::from(inputs.authenticating)])),
             ]),
         ),
@@ -467,7 +487,9 @@ pub(crate) fn generate(inputs: &Inputs) -> String {
                 ),
                 ("server_identity", hex(&server_public)),
                 ("client_ephemeral", hex(&m1[5..37])),
+                ("client_kem_key", hex(&m1[69..1253])),
                 ("server_ephemeral", hex(&m2[5..37])),
+                ("server_kem_ciphertext", hex(&m2[37..1125])),
             ]),
         ),
         (
@@ -492,6 +514,7 @@ pub(crate) fn generate(inputs: &Inputs) -> String {
             "keys",
             Json::Object(vec![
                 ("dh", log("keys.dh")),
+                ("kem_ss", log("keys.kem_ss")),
                 ("hs_secret", log("keys.hs_secret")),
                 ("c_hs_key", log("keys.c_hs_key")),
                 ("s_hs_key", log("keys.s_hs_key")),

@@ -13,8 +13,13 @@ pub(crate) struct Inputs {
     pub(crate) client_ephemeral_secret: [u8; 32],
     /// `random_c`: the next 32 bytes the client draws.
     pub(crate) client_random: [u8; 32],
-    /// `e_s_sk`: the 32 bytes the server draws for its handshake.
+    /// `d || z`: the next 64 bytes the client draws, its ML-KEM-768 seed.
+    pub(crate) client_kem_seed: [u8; 64],
+    /// `e_s_sk`: the 32 bytes the server draws first for its handshake.
     pub(crate) server_ephemeral_secret: [u8; 32],
+    /// `m`: the next 32 bytes the server draws, its ML-KEM-768
+    /// encapsulation randomness.
+    pub(crate) server_kem_randomness: [u8; 32],
     /// An authenticating server (flags `01`) or an open server (flags `00`).
     pub(crate) authenticating: bool,
 }
@@ -30,6 +35,17 @@ pub(crate) const fn counting(start: u8) -> [u8; 32] {
     out
 }
 
+/// The 64 bytes `start, start + 1, ..., start + 63`.
+pub(crate) const fn counting64(start: u8) -> [u8; 64] {
+    let mut out = [0u8; 64];
+    let mut i = 0;
+    while i < 64 {
+        out[i] = start.wrapping_add(i as u8);
+        i += 1;
+    }
+    out
+}
+
 /// A client with an identity, pinning the server's key, and an
 /// authenticating server that authorizes the client's key.
 pub(crate) const MUTUAL: Inputs = Inputs {
@@ -38,7 +54,9 @@ pub(crate) const MUTUAL: Inputs = Inputs {
     server_identity_secret: counting(0x00),
     client_ephemeral_secret: counting(0x40),
     client_random: counting(0x60),
+    client_kem_seed: counting64(0x10),
     server_ephemeral_secret: counting(0x80),
+    server_kem_randomness: counting(0x90),
     authenticating: true,
 };
 
@@ -49,7 +67,9 @@ pub(crate) const ANONYMOUS: Inputs = Inputs {
     server_identity_secret: counting(0x00),
     client_ephemeral_secret: counting(0xa0),
     client_random: counting(0xc0),
+    client_kem_seed: counting64(0x30),
     server_ephemeral_secret: counting(0xe0),
+    server_kem_randomness: counting(0xf0),
     authenticating: false,
 };
 

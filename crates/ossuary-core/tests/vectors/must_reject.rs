@@ -38,6 +38,7 @@ const ENTRY_FIELDS: &[&str] = &[
 fn peer_misbehaved(name: &str) -> PeerMisbehaved {
     match name {
         "NonContributoryKeyShare" => PeerMisbehaved::NonContributoryKeyShare,
+        "InvalidKemKey" => PeerMisbehaved::InvalidKemKey,
         "InvalidIdentityKey" => PeerMisbehaved::InvalidIdentityKey,
         "BadServerSignature" => PeerMisbehaved::BadServerSignature,
         "BadClientSignature" => PeerMisbehaved::BadClientSignature,
@@ -61,7 +62,11 @@ fn receiver(session: &Value, receiver: &str, state: &str, before: &[Vec<u8>]) ->
                 role,
                 Config::default(),
                 Some(Box::new(server_key())),
-                bytes(session, "inputs.server_ephemeral_secret"),
+                [
+                    bytes(session, "inputs.server_ephemeral_secret"),
+                    bytes(session, "inputs.server_kem_randomness"),
+                ]
+                .concat(),
             );
             server.add_authorized_key(client_public).unwrap();
             assert_eq!(before.len(), usize::from(state == "WAIT_CA"), "before");
@@ -86,6 +91,7 @@ fn receiver(session: &Value, receiver: &str, state: &str, before: &[Vec<u8>]) ->
                 [
                     bytes(session, "inputs.client_ephemeral_secret"),
                     bytes(session, "inputs.client_random"),
+                    bytes(session, "inputs.client_kem_seed"),
                 ]
                 .concat(),
             );

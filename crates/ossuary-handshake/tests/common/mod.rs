@@ -10,7 +10,8 @@
 #![allow(dead_code, unreachable_pub)]
 
 use ossuary_crypto::{
-    EphemeralSecret, HandshakeKeys, HandshakeSecret, PublicKey, SecretKey, Signer, Transcript,
+    EphemeralSecret, HandshakeKeys, HandshakeSecret, KemDecapsulationKey, KemEncapsulationKey,
+    PublicKey, SecretKey, Signer, Transcript,
 };
 use ossuary_handshake::{
     ClientConfig, ClientState, Error, Established, PeerMisbehaved, ServerConfig, ServerState,
@@ -28,18 +29,38 @@ pub const SERVER_LABEL: &[u8] = b"ossuary v1 server signature";
 /// The role label of the client's transcript signature (PROTOCOL.md §5.1).
 pub const CLIENT_LABEL: &[u8] = b"ossuary v1 client signature";
 
-/// The client's randomness: 32 bytes of ephemeral secret, then 32 of random.
-pub const CLIENT_RNG: [u8; 64] = pattern(0x01);
-/// The server's randomness: 32 bytes of ephemeral secret.
-pub const SERVER_RNG: [u8; 32] = pattern(0x02);
+/// The client's randomness: 32 bytes of X25519 secret, 32 of random, then
+/// the 64-byte ML-KEM seed `d || z` (PROTOCOL.md §3.1).
+pub const CLIENT_RNG: [u8; 128] = pattern(0x01);
+/// The server's randomness: 32 bytes of X25519 secret, then the 32-byte
+/// ML-KEM encapsulation randomness `m` (PROTOCOL.md §3.2).
+pub const SERVER_RNG: [u8; 64] = pattern(0x02);
 /// Another client's randomness (a second, independent session).
-pub const OTHER_CLIENT_RNG: [u8; 64] = pattern(0x03);
+pub const OTHER_CLIENT_RNG: [u8; 128] = pattern(0x03);
 /// Another server's randomness.
-pub const OTHER_SERVER_RNG: [u8; 32] = pattern(0x04);
+pub const OTHER_SERVER_RNG: [u8; 64] = pattern(0x04);
 
-/// The ephemeral scalar inside a client RNG buffer.
-pub fn client_ephemeral_secret(client_rng: &[u8]) -> [u8; 32] {
-    client_rng[..32].try_into().unwrap()
+/// The client's ephemeral secrets inside a client RNG buffer: the X25519
+/// scalar and the ML-KEM seed.
+pub struct ClientSecrets {
+    pub x25519: [u8; 32],
+    pub kem_seed: [u8; 64],
+}
+
+/// The ML-KEM encapsulation key of the client randomness `client_rng`.
+pub fn kem_key(client_rng: &[u8]) -> [u8; 1184] {
+    let seed = &client_ephemeral_secret(client_rng).kem_seed;
+    *KemDecapsulationKey::generate(&mut PresetRng::new(seed))
+        .unwrap()
+        .encapsulation_key()
+}
+
+/// The ephemeral secrets inside a client RNG buffer.
+pub fn client_ephemeral_secret(client_rng: &[u8]) -> ClientSecrets {
+    ClientSecrets {
+        x25519: client_rng[..32].try_into().unwrap(),
+        kem_seed: client_rng[64..128].try_into().unwrap(),
+    }
 }
 
 pub fn server_identity() -> SecretKey {
@@ -89,16 +110,16 @@ pub enum Side {
     Server,
 }
 
-/// Writes CLIENT_HELLO with `rng`, checking that exactly 64 bytes are drawn.
+/// Writes CLIENT_HELLO with `rng`, checking that exactly 128 bytes are drawn.
 pub fn start_client(rng_bytes: &[u8]) -> (ClientState, Vec<u8>) {
     let mut rng = PresetRng::new(rng_bytes);
-    let mut out = [0u8; 256];
+    let mut out = [0u8; 2048];
     let (state, n) = ClientState::start(&mut rng, &mut out).unwrap();
     assert_eq!(n, CLIENT_HELLO_FRAME_LEN);
     assert_eq!(
         rng_bytes.len() - rng.remaining(),
-        64,
-        "client draws 64 bytes"
+        128,
+        "client draws 128 bytes"
     );
     assert!(!rng.overdrawn());
     assert!(matches!(state, ClientState::ExpectServerHello(_)));
@@ -112,13 +133,13 @@ pub fn answer_client_hello(
     client_hello: &[u8],
 ) -> Result<(ServerState, Vec<u8>), Error> {
     let mut rng = PresetRng::new(rng_bytes);
-    let mut out = [0u8; 256];
+    let mut out = [0u8; 2048];
     let (state, n) = ServerState::new().handle(&frame(client_hello), config, &mut rng, &mut out)?;
     assert_eq!(n, SERVER_HELLO_FRAME_LEN);
     assert_eq!(
         rng_bytes.len() - rng.remaining(),
-        32,
-        "server draws 32 bytes"
+        64,
+        "server draws 64 bytes"
     );
     assert!(!rng.overdrawn());
     assert!(matches!(state, ServerState::ExpectClientAuth(_)));
@@ -137,7 +158,7 @@ pub fn try_handshake_with(
     let (s, server_hello) =
         answer_client_hello(server, server_rng, &client_hello).map_err(|e| (Side::Server, e))?;
 
-    let mut out = [0u8; 256];
+    let mut out = [0u8; 2048];
     let (c, n) = c
         .handle(&frame(&server_hello), client, &mut out)
         .map_err(|e| (Side::Client, e))?;
@@ -278,20 +299,44 @@ pub fn add_group_order_to_s(signature: &[u8; 64]) -> [u8; 64] {
     out
 }
 
-/// The handshake keys of the session `client_hello` / `e_s_sk` as a party
-/// holding either ephemeral secret computes them.
-fn derive_keys(own_secret: &[u8; 32], peer_public: &[u8], th2: &[u8; 32]) -> HandshakeKeys {
-    let mut rng = PresetRng::new(own_secret);
-    let secret = EphemeralSecret::generate(&mut rng).unwrap();
+/// The X25519 output of `own_secret` with the peer's `e` (bytes 5..37 of
+/// either hello).
+fn dh(own_secret: &[u8; 32], peer_public: &[u8]) -> ossuary_crypto::SharedSecret {
+    let secret = EphemeralSecret::generate(&mut PresetRng::new(own_secret)).unwrap();
     let peer: [u8; 32] = peer_public.try_into().unwrap();
-    let shared = secret.diffie_hellman(&peer).unwrap();
-    HandshakeSecret::from_shared(shared).handshake_keys(th2)
+    secret.diffie_hellman(&peer).unwrap()
+}
+
+/// The server's ML-KEM ciphertext and the handshake keys, as the server
+/// with randomness `server_rng` (`e_s_sk || m`) derives them for
+/// `client_hello`: `th2` is computed by `transcript_th2` from the ciphertext.
+fn server_side(
+    server_rng: &[u8; 64],
+    client_hello: &[u8],
+    transcript_th2: impl FnOnce(&[u8; 1088]) -> [u8; 32],
+) -> ([u8; 1088], [u8; 32], HandshakeKeys) {
+    let (x, m) = server_rng.split_at(32);
+    let shared = dh(x.try_into().unwrap(), &client_hello[5..37]);
+    let ek = KemEncapsulationKey::try_from(&client_hello[69..1253]).unwrap();
+    let (ct, k) = ek.encapsulate(&mut PresetRng::new(m)).unwrap();
+    let th2 = transcript_th2(&ct);
+    let keys = HandshakeSecret::from_hybrid(shared, k).handshake_keys(&th2);
+    (ct, th2, keys)
+}
+
+/// The handshake keys as the client with `secrets` derives them from
+/// `server_hello` (its `e_s` and `ct`).
+fn client_keys(secrets: &ClientSecrets, server_hello: &[u8], th2: &[u8; 32]) -> HandshakeKeys {
+    let shared = dh(&secrets.x25519, &server_hello[5..37]);
+    let dk = KemDecapsulationKey::generate(&mut PresetRng::new(&secrets.kem_seed)).unwrap();
+    let k = dk.decapsulate(server_hello[37..1125].try_into().unwrap());
+    HandshakeSecret::from_hybrid(shared, k).handshake_keys(th2)
 }
 
 /// What the server puts in the sealed part of a forged SERVER_HELLO.
 pub struct ServerHelloSpec<'a> {
-    /// The server's ephemeral scalar (as drawn from the RNG).
-    pub ephemeral_secret: [u8; 32],
+    /// The server's randomness as drawn: X25519 scalar, then ML-KEM `m`.
+    pub ephemeral_secret: [u8; 64],
     /// The clear version byte.
     pub version: u8,
     /// The clear flags byte.
@@ -318,21 +363,24 @@ impl<'a> ServerHelloSpec<'a> {
 /// Builds SERVER_HELLO by hand (PROTOCOL.md §3.2, §4, §5): `M2clear`, TH2,
 /// THs, `sig_s`, then `Seal(s_hs_key, TH2, S_id || sig_s)`.
 pub fn forge_server_hello(client_hello: &[u8], spec: &ServerHelloSpec<'_>) -> Vec<u8> {
-    let mut rng = PresetRng::new(&spec.ephemeral_secret);
+    let mut rng = PresetRng::new(&spec.ephemeral_secret[..32]);
     let e_s = EphemeralSecret::generate(&mut rng).unwrap().public_key();
-    let mut m2 = vec![0x02, 0x00, 0x92, spec.version, spec.flags];
+    let mut m2 = vec![0x02, 0x04, 0xd2, spec.version, spec.flags];
     m2.extend_from_slice(&e_s);
-    assert_eq!(m2.len(), SERVER_HELLO_CLEAR_LEN);
 
     let mut transcript = Transcript::new();
     transcript.update(client_hello);
-    transcript.update(&m2);
-    let th2 = transcript.hash();
+    let (ct, th2, keys) = server_side(&spec.ephemeral_secret, client_hello, |ct| {
+        m2.extend_from_slice(ct);
+        transcript.update(&m2);
+        transcript.hash()
+    });
+    assert_eq!(m2.len(), SERVER_HELLO_CLEAR_LEN);
+    assert_eq!(m2[37..], ct);
     let mut ths = transcript.clone();
     ths.update(&spec.identity);
     let signature = (spec.sign)(&ths.hash());
 
-    let keys = derive_keys(&spec.ephemeral_secret, &client_hello[5..37], &th2);
     let mut plain = spec.identity.to_vec();
     plain.extend_from_slice(&signature);
     let tag = keys.server.seal_in_place(&th2, &mut plain);
@@ -345,7 +393,7 @@ pub fn forge_server_hello(client_hello: &[u8], spec: &ServerHelloSpec<'_>) -> Ve
 /// Builds CLIENT_AUTH by hand with an arbitrary plaintext `P` (PROTOCOL.md
 /// §3.3): the header announces `P.len() + 16`, the AD is TH3h.
 pub fn forge_client_auth_plain(
-    client_ephemeral_secret: &[u8; 32],
+    client_ephemeral_secret: &ClientSecrets,
     client_hello: &[u8],
     server_hello: &[u8],
     plain: &[u8],
@@ -368,7 +416,7 @@ pub fn forge_client_auth_plain(
 /// Builds an IDENTITY CLIENT_AUTH by hand: `identity` is `C_id` as sent and
 /// `sign` produces `sig_c` from the correct THc.
 pub fn forge_client_auth(
-    client_ephemeral_secret: &[u8; 32],
+    client_ephemeral_secret: &ClientSecrets,
     client_hello: &[u8],
     server_hello: &[u8],
     identity: &[u8; 32],
@@ -388,7 +436,7 @@ pub fn forge_client_auth(
 
 /// The handshake keys, the transcript through `M3hdr`, and `M3hdr`.
 fn client_auth_context(
-    client_ephemeral_secret: &[u8; 32],
+    client_ephemeral_secret: &ClientSecrets,
     client_hello: &[u8],
     server_hello: &[u8],
     plain_len: usize,
@@ -397,7 +445,7 @@ fn client_auth_context(
     transcript.update(client_hello);
     transcript.update(&server_hello[..SERVER_HELLO_CLEAR_LEN]);
     let th2 = transcript.hash();
-    let keys = derive_keys(client_ephemeral_secret, &server_hello[5..37], &th2);
+    let keys = client_keys(client_ephemeral_secret, server_hello, &th2);
     transcript.update(&server_hello[SERVER_HELLO_CLEAR_LEN..]);
     let header = Header::new(FrameType::CLIENT_AUTH, plain_len + 16)
         .unwrap()
@@ -463,6 +511,7 @@ impl Signer for FailingSigner {
 
 pub const DECRYPT: Error = Error::PeerMisbehaved(PeerMisbehaved::HandshakeDecryptFailed);
 pub const NON_CONTRIBUTORY: Error = Error::PeerMisbehaved(PeerMisbehaved::NonContributoryKeyShare);
+pub const INVALID_KEM_KEY: Error = Error::PeerMisbehaved(PeerMisbehaved::InvalidKemKey);
 pub const BAD_SERVER_SIG: Error = Error::PeerMisbehaved(PeerMisbehaved::BadServerSignature);
 pub const BAD_CLIENT_SIG: Error = Error::PeerMisbehaved(PeerMisbehaved::BadClientSignature);
 pub const INVALID_KEY: Error = Error::PeerMisbehaved(PeerMisbehaved::InvalidIdentityKey);
@@ -474,10 +523,10 @@ pub fn client_receives(
     server_hello: &[u8],
 ) -> Result<ClientState, Error> {
     let (c, _) = start_client(&CLIENT_RNG);
-    let mut out = [0u8; 256];
+    let mut out = [0u8; 2048];
     let result = c.handle(&frame(server_hello), client, &mut out);
     if result.is_err() {
-        assert_eq!(out, [0u8; 256], "nothing written on error");
+        assert_eq!(out, [0u8; 2048], "nothing written on error");
     }
     result.map(|(state, _)| state)
 }
@@ -547,6 +596,6 @@ pub fn honest_client_sig(thc: &[u8; 32]) -> [u8; 64] {
 /// Produces a signature from the correct transcript hash.
 pub type SignFn<'a> = Box<dyn Fn(&[u8; 32]) -> [u8; 64] + 'a>;
 
-pub fn e_c_sk() -> [u8; 32] {
+pub fn e_c_sk() -> ClientSecrets {
     client_ephemeral_secret(&CLIENT_RNG)
 }

@@ -33,9 +33,9 @@ pub(crate) struct Session {
     pub(crate) server_key: SecretKey,
     pub(crate) client_key: SecretKey,
     pub(crate) server_flags: u8,
-    /// `e_c_sk || random_c`.
+    /// `e_c_sk || random_c || d || z`.
     pub(crate) client_rng: Vec<u8>,
-    /// `e_s_sk`.
+    /// `e_s_sk || m`.
     pub(crate) server_rng: Vec<u8>,
     pub(crate) client_hello: Vec<u8>,
     pub(crate) server_hello: Vec<u8>,
@@ -48,7 +48,7 @@ struct Entry {
     before: Vec<Vec<u8>>,
     frame: Vec<u8>,
     defect: &'static str,
-    value: [u8; 32],
+    value: Vec<u8>,
     error: PeerMisbehaved,
     lax: Option<&'static str>,
 }
@@ -184,7 +184,7 @@ impl Session {
             sig
         };
         let m3 = forge_client_auth(
-            &self.client_rng[..32].try_into().unwrap(),
+            &crate::client_ephemeral_secret(&self.client_rng),
             &self.client_hello,
             &self.server_hello,
             &identity,
@@ -217,11 +217,31 @@ impl Session {
                     before: vec![],
                     frame,
                     defect: "x25519_low_order",
-                    value: p,
+                    value: p.to_vec(),
                     error: PeerMisbehaved::NonContributoryKeyShare,
                     lax: None,
                 });
             }
+        }
+
+        // An ML-KEM-768 encapsulation key that fails the FIPS 203 modulus
+        // check (§3.1): the honest `ek` with its first 12-bit coefficient
+        // (bytes 69..71 of CLIENT_HELLO) set to q = 3329, then to 4095.
+        for (i, coefficient) in [3329u16, 4095].into_iter().enumerate() {
+            let mut ch = m1.clone();
+            ch[69] = coefficient as u8;
+            ch[70] = (ch[70] & 0xf0) | (coefficient >> 8) as u8;
+            out.push(Entry {
+                name: format!("client_hello/mlkem_unreduced/{i}"),
+                receiver: "server",
+                state: "WAIT_CH",
+                before: vec![],
+                value: ch[69..71].to_vec(),
+                frame: ch,
+                defect: "mlkem_unreduced",
+                error: PeerMisbehaved::InvalidKemKey,
+                lax: None,
+            });
         }
 
         // Signatures: small-order R, non-canonical S, small-order A (§5.3).
@@ -239,10 +259,10 @@ impl Session {
             } else {
                 self.client_auth(identity, sign)
             };
-            let value: [u8; 32] = match defect {
-                "ed25519_small_order_r" => sig[..32].try_into().unwrap(),
-                "ed25519_non_canonical_s" => sig[32..].try_into().unwrap(),
-                _ => identity,
+            let value = match defect {
+                "ed25519_small_order_r" => sig[..32].to_vec(),
+                "ed25519_non_canonical_s" => sig[32..].to_vec(),
+                _ => identity.to_vec(),
             };
             let lax = lax_verdict(&identity, &sig, &msg);
             assert!(lax.is_some(), "{defect} {i}: only strictness may refuse it");
@@ -313,7 +333,7 @@ impl Session {
         let authorized: Vec<PublicKey> = vec![self.client_key.public_key()];
         let server = ServerConfig::new(&self.server_key, self.server_flags == 1, &authorized);
         let client = ClientConfig::new(Some(&self.client_key as &dyn Signer), &trusted);
-        let mut out = [0u8; 256];
+        let mut out = [0u8; 2048];
         match e.state {
             "WAIT_CH" => {
                 assert!(e.before.is_empty());
