@@ -64,10 +64,11 @@ use crate::split::{ReadHalf, WriteHalf, split};
 /// a small buffer on the stack, and a frame-sized buffer is held only
 /// during a burst of input and given back when it is empty. An idle
 /// session holds about 1.9 KiB of heap in all, the [`Connection`]
-/// included. The connection's own output and partial-frame queues,
-/// though, keep the capacity they grew to: after large writes and reads
-/// (64 KiB) that is about 256 KiB per session until it is dropped
-/// (docs/PERFORMANCE.md, issue 12).
+/// included. The connection's own output and partial-frame queues grow
+/// during large writes and reads (to about 128 KiB each with 64 KiB
+/// records); whenever the stream waits for its peer it has them give that
+/// back ([`Connection::shrink_buffers`]), so an idle session holds the same
+/// few KiB after a burst as before it (`tests/idle_memory.rs`).
 pub struct Stream<IO> {
     driver: Box<Driver<IO>>,
 }
