@@ -1212,7 +1212,10 @@ ossuary_recv_data (
  *  records, for `ossuary_recv_data`.
  *
  *  Returns the bytes consumed; `OSSUARY_ERR_WOULDBLOCK` when they held only
- *  part of a message (read more and call again); or an error code.
+ *  part of a message (read more and call again), or when the connection
+ *  failed while plaintext from before the failure still waits for
+ *  `ossuary_recv_data` (nothing consumed: the failure comes after it); or
+ *  an error code.
  *
  *  # Safety
  *  Each pointer argument is NULL (refused with an error code) or valid, for
