@@ -760,7 +760,10 @@ ossuary_conn_recv (
  *  deadline) and sets `*consumed`. Stops after the message that completes
  *  the handshake; later bytes are records, for `ossuary_conn_recv`.
  *
- *  Returns `OSSUARY_ERR_OK` or an error code.
+ *  Returns `OSSUARY_ERR_OK` or an error code. A connection that failed while
+ *  plaintext from before the failure still waits for `ossuary_recv_data`
+ *  returns `OSSUARY_ERR_OK` with `*consumed` 0 until that plaintext is out:
+ *  the failure comes after it.
  *
  *  # Safety
  *  Each pointer argument is NULL (refused with an error code) or valid, for

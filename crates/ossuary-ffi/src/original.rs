@@ -305,7 +305,7 @@ pub unsafe fn ossuary_recv_handshake(
         // SAFETY: the caller promises `in_buf_len` is NULL or a readable
         // `uint16_t`.
         let len = unsafe { boundary::read(in_buf_len.cast_const()) }?;
-        if handle.has_staged() && handle.conn().handshake_status().is_err() {
+        if handle.failed_with_staged() {
             // Plaintext from before a failure still waits in the handle: it
             // comes first (ossuary_recv_data), and the failure only after
             // it, so that the failure is final (as ossuary_recv_data does).
