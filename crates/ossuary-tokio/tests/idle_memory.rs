@@ -4,7 +4,7 @@
 //! input buffer does (issue 12: at most 4 KiB per idle session, buffers held
 //! only while data is in flight).
 //!
-//! A counting global allocator (stats_alloc, no `unsafe` of ours) sees the
+//! A counting global allocator (stats_alloc: the allocator code is that crate's, none of ours) sees the
 //! whole process; this binary holds only this test, on a one-thread runtime.
 //! What dropping the two streams gives back is what they held, plus the
 //! pipe between them (1 KiB each way).
