@@ -36,6 +36,9 @@ enum Action {
     Cargo(&'static [&'static str]),
     /// Run cargo with these arguments and `RUSTDOCFLAGS=-D warnings`.
     CargoDoc(&'static [&'static str]),
+    /// `cargo publish` with these arguments, after removing cargo's stale
+    /// copies of our own packages (see [`forget_packaged_sources`]).
+    Publish(&'static [&'static str]),
     /// Run `cargo xtask tidy` in process.
     Tidy,
     /// The C library: header check, exports, C tests under sanitizers and valgrind.
@@ -155,7 +158,7 @@ const STEPS: &[Step] = &[
         // with uncommitted changes checks them too; CI runs on a clean clone.
         name: "publish dry run (every library crate packaged and built alone)",
         slow: true,
-        action: Action::Cargo(&[
+        action: Action::Publish(&[
             "publish",
             "--locked",
             "--workspace",
@@ -267,6 +270,10 @@ fn run_step(action: &Action, quick: bool) -> Result {
         }
         Action::Cargo(args) => util::run(&mut cargo(args)),
         Action::CargoDoc(args) => util::run(cargo(args).env("RUSTDOCFLAGS", "-D warnings")),
+        Action::Publish(args) => {
+            forget_packaged_sources()?;
+            util::run(&mut cargo(args))
+        }
         Action::Tidy => tidy::run(),
         Action::CTests => crate::c_tests::run(&rustflags()),
         Action::CPackage => crate::c_package::run(&[]),
@@ -281,6 +288,47 @@ fn run_step(action: &Action, quick: bool) -> Result {
             bench::run_with(&args, &rustflags())
         }
     }
+}
+
+/// Removes the sources cargo extracted from our own packages in earlier
+/// `cargo publish --workspace` runs. Cargo verifies each package against the
+/// others through a local registry overlay and extracts those packages under
+/// `$CARGO_HOME/registry/src/-<hash>/` as if a registry's crates, which never
+/// change for a given version: a second run on the same machine then built
+/// ossuary-tokio against the ossuary-core of the first (a method added in
+/// between was "not found"). Registry directories proper (`index.*`) are
+/// left alone.
+fn forget_packaged_sources() -> Result {
+    let home = std::env::var_os("CARGO_HOME").map_or_else(
+        || std::path::PathBuf::from(std::env::var_os("HOME").unwrap_or_default()).join(".cargo"),
+        std::path::PathBuf::from,
+    );
+    let Ok(sources) = std::fs::read_dir(home.join("registry/src")) else {
+        return Ok(());
+    };
+    for overlay in sources.flatten() {
+        if !overlay.file_name().to_string_lossy().starts_with('-') {
+            continue;
+        }
+        let Ok(packages) = std::fs::read_dir(overlay.path()) else {
+            continue;
+        };
+        for package in packages.flatten() {
+            if package
+                .file_name()
+                .to_string_lossy()
+                .starts_with("ossuary-")
+            {
+                std::fs::remove_dir_all(package.path()).map_err(|e| {
+                    Error::new(format!(
+                        "could not remove {}: {e}",
+                        package.path().display()
+                    ))
+                })?;
+            }
+        }
+    }
+    Ok(())
 }
 
 /// Runs `docs/vectors/check_vectors.py`, installing Python's `cryptography`

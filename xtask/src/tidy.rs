@@ -51,6 +51,7 @@ const DEPENDENCY_TABLE: &[(&str, &[&str])] = &[
             "ossuary-wire",
             "ossuary-handshake",
             "ossuary-testkit",
+            "ossuary-tokio",
         ],
     ),
     // Test machinery: may use every library crate; only a dev-dependency of theirs.

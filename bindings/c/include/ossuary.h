@@ -760,7 +760,10 @@ ossuary_conn_recv (
  *  deadline) and sets `*consumed`. Stops after the message that completes
  *  the handshake; later bytes are records, for `ossuary_conn_recv`.
  *
- *  Returns `OSSUARY_ERR_OK` or an error code.
+ *  Returns `OSSUARY_ERR_OK` or an error code. A connection that failed while
+ *  plaintext from before the failure still waits for `ossuary_recv_data`
+ *  returns `OSSUARY_ERR_OK` with `*consumed` 0 until that plaintext is out:
+ *  the failure comes after it.
  *
  *  # Safety
  *  Each pointer argument is NULL (refused with an error code) or valid, for
@@ -1212,7 +1215,10 @@ ossuary_recv_data (
  *  records, for `ossuary_recv_data`.
  *
  *  Returns the bytes consumed; `OSSUARY_ERR_WOULDBLOCK` when they held only
- *  part of a message (read more and call again); or an error code.
+ *  part of a message (read more and call again), or when the connection
+ *  failed while plaintext from before the failure still waits for
+ *  `ossuary_recv_data` (nothing consumed: the failure comes after it); or
+ *  an error code.
  *
  *  # Safety
  *  Each pointer argument is NULL (refused with an error code) or valid, for

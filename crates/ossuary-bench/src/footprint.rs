@@ -20,7 +20,7 @@ use crate::tls::{self, Pki, Provider, Suite, TlsSetup};
 use crate::{BenchResult, GLOBAL};
 
 /// Bytes currently allocated on the heap by the whole process.
-fn live() -> i64 {
+pub(crate) fn live() -> i64 {
     let s = GLOBAL.stats();
     s.bytes_allocated as i64 - s.bytes_deallocated as i64
 }

@@ -53,6 +53,10 @@ pub(crate) enum Unit {
     MBps,
     /// Microseconds per iteration; lower is better.
     Micros,
+    /// Iterations (handshakes) per second; higher is better.
+    PerSecond,
+    /// CPU cores kept busy (CPU seconds per wall-clock second).
+    Cores,
 }
 
 impl Unit {
@@ -60,6 +64,8 @@ impl Unit {
         match self {
             Self::MBps => "MB/s",
             Self::Micros => "µs",
+            Self::PerSecond => "handshakes/s",
+            Self::Cores => "cores",
         }
     }
 }
@@ -153,6 +159,7 @@ impl Contender {
         let value = match self.unit {
             Unit::MBps => (self.bytes_per_iter * self.iters) as f64 / took / 1e6,
             Unit::Micros => took * 1e6 / self.iters as f64,
+            Unit::PerSecond | Unit::Cores => self.iters as f64 / took,
         };
         self.samples.push(value);
     }

@@ -12,6 +12,13 @@
 //!   wire (`footprint.rs`, with the counting allocator below);
 //! - throughput over loopback TCP through `Stream` against plain TCP
 //!   (`tcp.rs`);
+//! - for tokio services (issue 12), Ossuary's tokio adapter against
+//!   tokio-rustls: handshakes per second a 2-worker server sustains over
+//!   loopback TCP (`tokio_handshakes.rs`), stream throughput over loopback
+//!   TCP at 1 KiB and 64 KiB writes with the blocking adapter and plain
+//!   tokio TCP beside them (`tokio_tcp.rs`), and heap per idle session
+//!   (`tokio_memory.rs`, over `pipe.rs`); what they share is in
+//!   `tokio_rig.rs`;
 //!
 //! and prints one markdown table with every figure and ratio (`report.rs`).
 //! It reports; it never fails on a number.
@@ -22,13 +29,19 @@ mod handshakes;
 mod harness;
 mod noise;
 mod oss;
+mod pipe;
 mod records;
 mod report;
 mod tcp;
 mod tls;
+mod tokio_handshakes;
+mod tokio_memory;
+mod tokio_rig;
+mod tokio_tcp;
 
 use std::alloc::System;
 use std::process::ExitCode;
+use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use stats_alloc::{INSTRUMENTED_SYSTEM, StatsAlloc};
@@ -45,14 +58,19 @@ pub(crate) type BenchResult<T> = Result<T, Box<dyn std::error::Error + Send + Sy
 
 const USAGE: &str = "\
 Usage: ossuary-bench [--quick] [--rounds N] [--aead rustcrypto|ring|aws-lc-rs] [--wall-clock]
+                     [--clients N] [--tokio-only]
 
-  --quick        9 rounds, 8 ms samples, 32 MiB over TCP (under a minute)
-  --rounds N     rounds per group (default 21, with 40 ms samples and 64 MiB over TCP)
+  --quick        9 rounds, 8 ms samples, 32 MiB over TCP, 0.5 s handshake-rate
+                 samples, a burst on 1,000 of the 10,000 idle sessions (about a minute)
+  --rounds N     rounds per group (default 21, with 40 ms samples, 64 MiB over TCP,
+                 1 s handshake-rate samples, a burst on all 10,000 idle sessions)
   --aead NAME    the AEAD backend ossuary-crypto is built with, so the
                  in-place / raw AEAD target uses the right raw figure
                  (`cargo xtask bench` detects it; default rustcrypto)
   --wall-clock   time in-memory samples with the wall clock instead of the
                  thread's CPU time (TCP transfers always use the wall clock)
+  --clients N    concurrent clients of the tokio handshake-rate server (default 32)
+  --tokio-only   only the tokio figures (issue 12)
 ";
 
 /// Run settings.
@@ -66,6 +84,14 @@ struct Options {
     /// Key of the raw AEAD contender Ossuary's build uses.
     aead: &'static str,
     wall_clock: bool,
+    /// Concurrent clients of the tokio handshake-rate server.
+    clients: usize,
+    /// Target duration of one handshake-rate sample.
+    rate_window: Duration,
+    /// Idle tokio sessions counted, and how many of them get a burst.
+    sessions: usize,
+    burst_sessions: usize,
+    tokio_only: bool,
 }
 
 impl Options {
@@ -74,11 +100,19 @@ impl Options {
         let mut rounds = None;
         let mut aead = records::RAW_RUSTCRYPTO;
         let mut wall_clock = false;
+        let mut clients = 32;
+        let mut tokio_only = false;
         let mut args = std::env::args().skip(1);
         while let Some(arg) = args.next() {
             match arg.as_str() {
                 "--quick" => quick = true,
                 "--wall-clock" => wall_clock = true,
+                "--tokio-only" => tokio_only = true,
+                "--clients" => {
+                    let n = args.next().ok_or("--clients needs a number")?;
+                    let n: usize = n.parse().map_err(|_| format!("bad --clients `{n}`"))?;
+                    clients = n.max(1);
+                }
                 "--rounds" => {
                     let n = args.next().ok_or("--rounds needs a number")?;
                     let n: usize = n.parse().map_err(|_| format!("bad --rounds `{n}`"))?;
@@ -103,6 +137,11 @@ impl Options {
             tcp_bytes: if quick { 32 << 20 } else { 64 << 20 },
             aead,
             wall_clock,
+            clients,
+            rate_window: Duration::from_millis(if quick { 500 } else { 1000 }),
+            sessions: 10_000,
+            burst_sessions: if quick { 1_000 } else { 10_000 },
+            tokio_only,
         })
     }
 }
@@ -150,35 +189,11 @@ fn run(opts: &Options) -> BenchResult<()> {
         if opts.quick { " (--quick)" } else { "" }
     );
     let pki = tls::Pki::generate()?;
-    let peers = records::Peers::new(&pki)?;
-
-    let mut record_groups = Vec::new();
-    for (name, len) in SIZES {
-        let mut g = records::group(name, &peers, len)?;
-        g.run(opts.rounds, opts.sample);
-        record_groups.push((len, g));
-    }
-    let mut allocs = Vec::new();
-    for (len, g) in &mut record_groups {
-        if *len == 1024 || *len == ossuary_core::MAX_RECORD_PLAINTEXT {
-            allocs.push((*len, footprint::allocations_per_record(g, ALLOC_RECORDS)));
-        }
-    }
-
-    let mut hs = handshakes::group(&pki)?;
-    hs.run(opts.rounds, opts.sample);
-
-    let mut tcp = tcp::group(opts.tcp_bytes)?;
-    tcp.run(opts.rounds, opts.sample);
-
-    let heap = footprint::heap(&pki)?;
-    let wire = footprint::wire(&pki)?;
-
     let mut t = Table::default();
-    records_rows(&mut t, opts, &record_groups, &allocs);
-    handshake_rows(&mut t, &hs);
-    footprint_rows(&mut t, &heap, &wire);
-    tcp_rows(&mut t, &tcp, opts);
+    if !opts.tokio_only {
+        classic(&mut t, opts, &pki)?;
+    }
+    tokio_figures(&mut t, opts, &pki)?;
 
     let clock = if opts.wall_clock {
         "wall-clock time"
@@ -206,6 +221,71 @@ fn run(opts: &Options) -> BenchResult<()> {
         "ossuary-bench: done in {:.1} s",
         started.elapsed().as_secs_f64()
     );
+    Ok(())
+}
+
+/// The figures before issue 12: records, handshakes, memory and bytes on
+/// the wire in memory; the blocking `Stream` over TCP.
+fn classic(t: &mut Table, opts: &Options, pki: &tls::Pki) -> BenchResult<()> {
+    let peers = records::Peers::new(pki)?;
+    let mut record_groups = Vec::new();
+    for (name, len) in SIZES {
+        let mut g = records::group(name, &peers, len)?;
+        g.run(opts.rounds, opts.sample);
+        record_groups.push((len, g));
+    }
+    let mut allocs = Vec::new();
+    for (len, g) in &mut record_groups {
+        if *len == 1024 || *len == ossuary_core::MAX_RECORD_PLAINTEXT {
+            allocs.push((*len, footprint::allocations_per_record(g, ALLOC_RECORDS)));
+        }
+    }
+
+    let mut hs = handshakes::group(pki)?;
+    hs.run(opts.rounds, opts.sample);
+
+    let mut tcp = tcp::group(opts.tcp_bytes)?;
+    tcp.run(opts.rounds, opts.sample);
+
+    let heap = footprint::heap(pki)?;
+    let wire = footprint::wire(pki)?;
+
+    records_rows(t, opts, &record_groups, &allocs);
+    handshake_rows(t, &hs);
+    footprint_rows(t, &heap, &wire);
+    tcp_rows(t, &tcp, opts);
+
+    Ok(())
+}
+
+/// The tokio figures (issue 12): handshakes per second over TCP, stream
+/// throughput over TCP, heap per idle session.
+fn tokio_figures(t: &mut Table, opts: &Options, pki: &tls::Pki) -> BenchResult<()> {
+    let peers = Arc::new(tokio_rig::Peers::new(pki)?);
+    let rate = tokio_handshakes::run(
+        Arc::clone(&peers),
+        opts.rounds,
+        opts.rate_window,
+        opts.clients,
+    )?;
+    let mut transfers = Vec::new();
+    for (size, write_size) in tokio_tcp::WRITES {
+        let name = if write_size == 1024 {
+            "tokio TCP, 1 KiB writes"
+        } else {
+            "tokio TCP, 64 KiB writes"
+        };
+        let mut g = tokio_tcp::group(name, &peers, opts.tcp_bytes, write_size)?;
+        g.run(opts.rounds, opts.sample);
+        transfers.push((size, g));
+    }
+    let memory = tokio_memory::run(Arc::clone(&peers), opts.sessions, opts.burst_sessions)?;
+
+    rate.rows(t);
+    for (size, g) in &transfers {
+        tokio_tcp::rows(t, g, size, opts.tcp_bytes);
+    }
+    memory.rows(t);
     Ok(())
 }
 

@@ -31,8 +31,13 @@ impl Identity {
         })
     }
 
+    /// The public key.
+    pub(crate) fn public(&self) -> PublicKey {
+        self.public
+    }
+
     /// A signer sharing the loaded key: installing it derives nothing.
-    fn signer(&self) -> Box<dyn Signer + Send + Sync> {
+    pub(crate) fn signer(&self) -> Box<dyn Signer + Send + Sync> {
         Box::new(self.key.clone())
     }
 }

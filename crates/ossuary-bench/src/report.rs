@@ -10,6 +10,7 @@ pub(crate) enum Target {
     AtLeast(f64),
     AtMost(f64),
     Below(f64),
+    Above(f64),
 }
 
 impl Target {
@@ -18,6 +19,7 @@ impl Target {
             Self::AtLeast(t) => v >= t,
             Self::AtMost(t) => v <= t,
             Self::Below(t) => v < t,
+            Self::Above(t) => v > t,
         }
     }
 
@@ -31,6 +33,7 @@ impl Target {
             Self::AtLeast(t) => format!("≥ {}{sep}{unit}", trim(t)),
             Self::AtMost(t) => format!("≤ {}{sep}{unit}", trim(t)),
             Self::Below(t) => format!("< {}{sep}{unit}", trim(t)),
+            Self::Above(t) => format!("> {}{sep}{unit}", trim(t)),
         }
     }
 }
@@ -63,6 +66,8 @@ fn number(v: f64, unit: Unit) -> String {
         Unit::Micros if v >= 100.0 => format!("{v:.0}"),
         Unit::Micros if v >= 10.0 => format!("{v:.1}"),
         Unit::Micros => format!("{v:.2}"),
+        Unit::PerSecond => format!("{v:.0}"),
+        Unit::Cores => format!("{v:.2}"),
     }
 }
 
@@ -170,7 +175,7 @@ impl Table {
         };
         // When two decimals would hide which side of the line the median is on.
         let bound = match target {
-            Target::AtLeast(t) | Target::AtMost(t) | Target::Below(t) => t,
+            Target::AtLeast(t) | Target::AtMost(t) | Target::Below(t) | Target::Above(t) => t,
         };
         if unit == "×" && (value - bound).abs() < 0.005 && value != bound {
             format!("{verdict} (median {value:.3})")

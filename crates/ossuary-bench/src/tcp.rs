@@ -33,12 +33,12 @@ fn socket(tcp: &TcpStream) -> io::Result<()> {
     tcp.set_nodelay(true)
 }
 
-/// Writes `bytes` bytes in `WRITE_SIZE` writes, then flushes.
-fn send(w: &mut impl Write, bytes: usize) -> io::Result<()> {
-    let chunk = pattern(WRITE_SIZE);
+/// Writes `bytes` bytes in `write_size` writes, then flushes.
+fn send(w: &mut impl Write, bytes: usize, write_size: usize) -> io::Result<()> {
+    let chunk = pattern(write_size);
     let mut sent = 0;
     while sent < bytes {
-        let n = (bytes - sent).min(WRITE_SIZE);
+        let n = (bytes - sent).min(write_size);
         w.write_all(&chunk[..n])?;
         sent += n;
     }
@@ -62,6 +62,7 @@ fn receive(r: &mut impl Read, bytes: usize) -> io::Result<Instant> {
 /// the streams to use (and run any handshake, untimed).
 fn transfer<C, S>(
     bytes: usize,
+    write_size: usize,
     wrap_client: impl FnOnce(TcpStream) -> io::Result<C> + Send + 'static,
     wrap_server: impl FnOnce(TcpStream) -> io::Result<S> + Send + 'static,
 ) -> BenchResult<Duration>
@@ -82,7 +83,7 @@ where
         socket(&tcp)?;
         let mut stream = wrap_client(tcp)?;
         let start = Instant::now();
-        send(&mut stream, bytes)?;
+        send(&mut stream, bytes, write_size)?;
         // The stream is dropped only after the server has read everything.
         Ok((start, stream))
     });
@@ -93,7 +94,9 @@ where
     Ok(end.saturating_duration_since(start))
 }
 
-fn ossuary_body(keys: Keys, bytes: usize) -> Body {
+/// `ossuary_core::Stream` over TCP, both ends, `bytes` in `write_size`
+/// writes.
+pub(crate) fn ossuary_body(keys: Keys, bytes: usize, write_size: usize) -> Body {
     Box::new(move |iters| {
         let mut total = Duration::ZERO;
         for _ in 0..iters {
@@ -101,6 +104,7 @@ fn ossuary_body(keys: Keys, bytes: usize) -> Body {
                 oss::new_pair(&keys, Mode::Mutual, KeyInstall::Shared).expect("connections");
             total += transfer(
                 bytes,
+                write_size,
                 move |tcp| {
                     let mut s = Stream::new(client, tcp);
                     s.complete_handshake()?;
@@ -122,7 +126,7 @@ fn plain_body(bytes: usize) -> Body {
     Box::new(move |iters| {
         let mut total = Duration::ZERO;
         for _ in 0..iters {
-            total += transfer(bytes, Ok, Ok).expect("plain TCP transfer");
+            total += transfer(bytes, WRITE_SIZE, Ok, Ok).expect("plain TCP transfer");
         }
         total
     })
@@ -136,7 +140,7 @@ pub(crate) fn group(bytes: usize) -> BenchResult<Group> {
                 STREAM,
                 "ossuary_core::Stream over TCP",
                 bytes,
-                ossuary_body(Keys::generate()?, bytes),
+                ossuary_body(Keys::generate()?, bytes, WRITE_SIZE),
             )
             .fixed_iterations(1),
             Contender::throughput(PLAIN, "plain TCP", bytes, plain_body(bytes)).fixed_iterations(1),

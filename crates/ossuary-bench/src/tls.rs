@@ -161,6 +161,21 @@ impl TlsSetup {
         })
     }
 
+    /// The client configuration (tokio-rustls's `TlsConnector`).
+    pub(crate) fn client_config(&self) -> Arc<ClientConfig> {
+        Arc::clone(&self.client)
+    }
+
+    /// The server configuration (tokio-rustls's `TlsAcceptor`).
+    pub(crate) fn server_config(&self) -> Arc<ServerConfig> {
+        Arc::clone(&self.server)
+    }
+
+    /// The name the server's certificate is for.
+    pub(crate) fn server_name(&self) -> &'static str {
+        SERVER_NAME
+    }
+
     /// A new client and server connection, not yet connected.
     pub(crate) fn pair(&self) -> BenchResult<(Connection, Connection)> {
         let name = ServerName::try_from(SERVER_NAME)?;

@@ -306,6 +306,20 @@ impl fmt::Display for Error {
                 established,
                 error,
             } => session_message(f, peer, *side, *established, error),
+            // A peer that dies with our bytes unread resets the connection
+            // instead of ending it: the same event as an end without CLOSE.
+            Self::Transport { peer, error }
+                if matches!(
+                    error.kind(),
+                    io::ErrorKind::ConnectionReset | io::ErrorKind::BrokenPipe
+                ) =>
+            {
+                write!(
+                    f,
+                    "{peer} vanished without closing the session ({error}): data may be \
+                     incomplete"
+                )
+            }
             Self::Transport { peer, error } => write!(
                 f,
                 "{peer}: the connection failed: {error}; data may be incomplete"
@@ -494,6 +508,24 @@ fn untrusted_message(
 
 #[cfg(test)]
 mod tests {
+
+    #[test]
+    fn a_reset_connection_reads_as_a_peer_that_vanished() {
+        for kind in [io::ErrorKind::ConnectionReset, io::ErrorKind::BrokenPipe] {
+            let e = Error::Transport {
+                peer: "127.0.0.1:9".to_owned(),
+                error: io::Error::from(kind),
+            };
+            let text = e.to_string();
+            assert!(
+                text.contains("vanished without closing the session")
+                    && text.contains("data may be incomplete"),
+                "{text}"
+            );
+            assert_eq!(e.status(), Status::Cut);
+        }
+    }
+
     use std::io;
     use std::path::PathBuf;
 

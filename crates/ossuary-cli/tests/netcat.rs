@@ -77,12 +77,17 @@ fn a_peer_that_vanishes_is_not_a_clean_close() {
     let (mut server, mut client) = pair(&home);
     client.send(b"partial");
     assert_eq!(server.read_stdout(7), b"partial");
-    // SIGKILL: no authenticated close.
+    // SIGKILL: no authenticated close. The server sees an end of stream,
+    // or a reset when the dead client had bytes unread (a loaded CI
+    // machine showed both); either is the same "vanished".
     client.signal("KILL");
     assert_failed(
         &server.finish(),
         10,
-        &["vanished without closing the session: data may be incomplete"],
+        &[
+            "vanished without closing the session",
+            "data may be incomplete",
+        ],
     );
     drop(client);
 }

@@ -86,6 +86,14 @@ impl OssuaryConnection {
         !self.staged.is_empty()
     }
 
+    /// Whether the connection failed while plaintext from before the
+    /// failure still waits in the handle: the calls that take the peer's
+    /// bytes then withhold the failure until that plaintext is out, so that
+    /// the failure, once reported, is final.
+    pub(crate) fn failed_with_staged(&self) -> bool {
+        self.has_staged() && self.conn.handshake_status().is_err()
+    }
+
     /// Whether output or plaintext waits in the handle itself (outside the
     /// core connection), so that the in-place functions must not run.
     pub(crate) fn has_buffered(&self) -> bool {

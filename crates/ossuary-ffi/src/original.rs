@@ -281,7 +281,10 @@ pub unsafe fn ossuary_generate_auth_keypair(
 /// records, for `ossuary_recv_data`.
 ///
 /// Returns the bytes consumed; `OSSUARY_ERR_WOULDBLOCK` when they held only
-/// part of a message (read more and call again); or an error code.
+/// part of a message (read more and call again), or when the connection
+/// failed while plaintext from before the failure still waits for
+/// `ossuary_recv_data` (nothing consumed: the failure comes after it); or
+/// an error code.
 ///
 /// # Safety
 /// Each pointer argument is NULL (refused with an error code) or valid, for
@@ -302,6 +305,14 @@ pub unsafe fn ossuary_recv_handshake(
         // SAFETY: the caller promises `in_buf_len` is NULL or a readable
         // `uint16_t`.
         let len = unsafe { boundary::read(in_buf_len.cast_const()) }?;
+        if handle.failed_with_staged() {
+            // Plaintext from before a failure still waits in the handle: it
+            // comes first (ossuary_recv_data), and the failure only after
+            // it, so that the failure is final (as ossuary_recv_data does).
+            // SAFETY: checked non-NULL by `read`; no reference covers it.
+            unsafe { boundary::write(in_buf_len, 0) };
+            return Err(Status::Wouldblock);
+        }
         let before = handle.pending_len();
         let consumed = {
             // SAFETY: the caller promises `in_buf` is readable for

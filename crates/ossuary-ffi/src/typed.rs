@@ -13,7 +13,8 @@ use crate::handle::OssuaryConnection;
 /// `Ok(OSSUARY_ERR_OK)` as a status.
 /// Offers `buf[..len]` to `take` and writes how much it consumed to
 /// `*consumed`: the shape of `ossuary_conn_send` and
-/// `ossuary_conn_recv_handshake`.
+/// `ossuary_conn_recv_handshake`. With `receiving`, a failure is withheld
+/// (nothing consumed) while plaintext from before it waits in the handle.
 ///
 /// # Safety
 /// As for those functions: `conn` is a live connection used by no other
@@ -25,13 +26,16 @@ unsafe fn take_input(
     len: usize,
     consumed: *mut usize,
     take: fn(&mut Connection, &[u8]) -> Result<usize, ossuary_core::Error>,
+    receiving: bool,
 ) -> i32 {
     status(|| {
         // SAFETY: the caller promises a live connection, used by no other call
         // at the same time.
         let handle = unsafe { boundary::conn(conn) }?;
         boundary::check(consumed)?;
-        let n = {
+        let n = if receiving && handle.failed_with_staged() {
+            0
+        } else {
             // SAFETY: the caller promises `buf` is readable for `len` bytes.
             let input = unsafe { boundary::bytes(buf, len) }?;
             take(handle.conn(), input)?
@@ -68,7 +72,7 @@ pub unsafe fn ossuary_conn_send(
     consumed: *mut usize,
 ) -> i32 {
     // SAFETY: the caller's promises, passed on as they are.
-    unsafe { take_input(conn, buf, len, consumed, Connection::send_data) }
+    unsafe { take_input(conn, buf, len, consumed, Connection::send_data, false) }
 }
 
 /// Sets `*len` to the number of bytes waiting to be sent to the peer
@@ -134,7 +138,10 @@ pub unsafe fn ossuary_conn_take_output(
 /// deadline) and sets `*consumed`. Stops after the message that completes
 /// the handshake; later bytes are records, for `ossuary_conn_recv`.
 ///
-/// Returns `OSSUARY_ERR_OK` or an error code.
+/// Returns `OSSUARY_ERR_OK` or an error code. A connection that failed while
+/// plaintext from before the failure still waits for `ossuary_recv_data`
+/// returns `OSSUARY_ERR_OK` with `*consumed` 0 until that plaintext is out:
+/// the failure comes after it.
 ///
 /// # Safety
 /// Each pointer argument is NULL (refused with an error code) or valid, for
@@ -150,7 +157,7 @@ pub unsafe fn ossuary_conn_recv_handshake(
     consumed: *mut usize,
 ) -> i32 {
     // SAFETY: the caller's promises, passed on as they are.
-    unsafe { take_input(conn, buf, len, consumed, Connection::recv_handshake) }
+    unsafe { take_input(conn, buf, len, consumed, Connection::recv_handshake, true) }
 }
 
 /// Where the handshake stands: 0 running, 1 done, `OSSUARY_ERR_UNTRUSTED_SERVER`

@@ -331,7 +331,7 @@ fn ffi_calls_regressions() {
     let n = replay_dir(&dir, |bytes| {
         ffi_driver::run(bytes);
     });
-    assert_eq!(n, 1, "{n} inputs replayed");
+    assert_eq!(n, 3, "{n} inputs replayed");
 }
 
 #[test]

@@ -322,7 +322,12 @@ impl<IO: AsyncRead + AsyncWrite + Unpin> Driver<IO> {
         let mut io_cx = Context::from_waker(waker);
         if !self.input.is_held() {
             let mut buf = ReadBuf::new(probe);
-            ready!(Pin::new(&mut self.io).poll_read(&mut io_cx, &mut buf))?;
+            let polled = Pin::new(&mut self.io).poll_read(&mut io_cx, &mut buf);
+            if polled.is_pending() {
+                // Idle, waiting for the peer: hold no memory a burst grew.
+                self.conn.shrink_buffers();
+            }
+            ready!(polled)?;
             let n = buf.filled().len();
             self.heard |= n > 0;
             return Poll::Ready(Ok(if n == 0 { Fresh::End } else { Fresh::Probe(n) }));
@@ -342,6 +347,7 @@ impl<IO: AsyncRead + AsyncWrite + Unpin> Driver<IO> {
         match polled {
             Poll::Pending => {
                 self.input.release_if_empty();
+                self.conn.shrink_buffers();
                 Poll::Pending
             }
             Poll::Ready(Err(e)) => Poll::Ready(Err(e)),

@@ -2,8 +2,8 @@
 //! the heap returns to where it started. Prints the time and both heap
 //! figures.
 //!
-//! A counting global allocator (stats_alloc, so this file needs no
-//! `unsafe`) sees every allocation of the process; this binary holds only
+//! A counting global allocator (stats_alloc, whose allocator code is that
+//! crate's, not ours) sees every allocation of the process; this binary holds only
 //! this test, so the figures are the cycles' alone. The starting level is
 //! taken after a warm-up at the same concurrency, which grows what the
 //! runtime keeps for good (worker queues, the I/O driver's slab).

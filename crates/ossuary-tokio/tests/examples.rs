@@ -275,6 +275,12 @@ fn ctrl_c_stops_the_server_gracefully() {
         ],
     );
     let addr = server.addr.clone();
+    // A connection that never starts its handshake: it is cut at the end.
+    // It connects first: the server accepts in arrival order, so once the
+    // client below has had its echo, this one has been accepted too (made
+    // after the echo, it could still sit in the listen queue when the
+    // server stops, which happened on a loaded CI machine).
+    let _silent = TcpStream::connect(&addr).unwrap();
     // A client in the middle of a session, its input still open.
     let mut client = Interactive::start(
         &dir,
@@ -288,9 +294,6 @@ fn ctrl_c_stops_the_server_gracefully() {
     );
     client.send(b"first line\n");
     assert_eq!(client.read_stdout(11), b"first line\n");
-    // A connection that never starts its handshake: it is cut at the end.
-    let _silent = TcpStream::connect(&addr).unwrap();
-
     server.interrupt();
     let mut lines = Vec::new();
     for _ in 0..10 {

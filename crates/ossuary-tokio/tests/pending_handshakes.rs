@@ -3,7 +3,7 @@
 //! server keeps serving a well-behaved client meanwhile, and everything
 //! the pending handshakes held is given back when they go.
 //!
-//! A counting global allocator (stats_alloc, no `unsafe` of ours) sees the
+//! A counting global allocator (stats_alloc: the allocator code is that crate's, none of ours) sees the
 //! whole process; this binary holds only this test. The pending clients
 //! are blocking `std::net::TcpStream`s on a thread of their own, made
 //! before the first measurement, and they allocate nothing: what the heap

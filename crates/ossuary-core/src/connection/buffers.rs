@@ -7,6 +7,10 @@ use ossuary_wire::{HEADER_LEN, Header, Parsed};
 
 use crate::error::Error;
 
+/// What an empty queue may keep of the memory it grew to (see
+/// `Connection::shrink_buffers`): small records reuse it without allocating.
+const IDLE_CAPACITY: usize = 4096;
+
 /// The frame being assembled from input that arrived in pieces; after a DATA
 /// record opened in place, its plaintext until the caller has taken it.
 #[derive(Default)]
@@ -24,6 +28,13 @@ impl Inbox {
     /// Whether nothing is held: no partial frame, no plaintext.
     pub(super) fn is_empty(&self) -> bool {
         self.bytes.is_empty()
+    }
+
+    /// While nothing is held, gives back memory beyond [`IDLE_CAPACITY`].
+    pub(super) fn shrink_if_empty(&mut self) {
+        if self.bytes.is_empty() && self.bytes.capacity() > IDLE_CAPACITY {
+            self.bytes = Vec::new();
+        }
     }
 
     /// Bytes held (a partial or whole frame).
@@ -197,6 +208,18 @@ impl Outbox {
     pub(super) fn release(&mut self) {
         *self = Self::default();
     }
+
+    /// While nothing is waiting, gives back memory beyond [`IDLE_CAPACITY`].
+    pub(super) fn shrink_if_empty(&mut self) {
+        if self.is_empty() && self.bytes.capacity() > IDLE_CAPACITY {
+            *self = Self::default();
+        }
+    }
+
+    #[cfg(test)]
+    fn capacity(&self) -> usize {
+        self.bytes.capacity()
+    }
 }
 
 #[cfg(test)]
@@ -223,6 +246,40 @@ mod tests {
     fn inbox_refuses_an_illegal_length_at_the_header() {
         let mut inbox = Inbox::default();
         assert!(inbox.fill(&[FrameType::RESET.0, 0, 9], Ok).is_err());
+    }
+
+    #[test]
+    fn empty_queues_give_back_what_they_grew_to() {
+        let big = |out: &mut Outbox| {
+            out.write_with(65_536, |buf| Ok::<_, ()>(buf.len()))
+                .unwrap();
+        };
+        let mut out = Outbox::default();
+        big(&mut out);
+        // Not while anything waits.
+        out.shrink_if_empty();
+        assert_eq!(out.pending().len(), 65_536);
+        out.advance(65_536);
+        assert!(out.capacity() > IDLE_CAPACITY);
+        out.shrink_if_empty();
+        assert_eq!(out.capacity(), 0);
+        // Small queues keep their memory, so small records never allocate.
+        out.write_with(100, |buf| Ok::<_, ()>(buf.len())).unwrap();
+        out.advance(100);
+        let kept = out.capacity();
+        out.shrink_if_empty();
+        assert_eq!(out.capacity(), kept);
+        assert!(kept > 0);
+
+        let mut inbox = Inbox::default();
+        let mut frame = vec![FrameType::DATA.0, 0xff, 0xef];
+        frame.resize(3 + 0xffef, 0);
+        assert_eq!(inbox.fill(&frame[..40_000], Ok).unwrap().0, 40_000);
+        inbox.shrink_if_empty();
+        assert_eq!(inbox.len(), 40_000, "a partial frame is kept");
+        inbox.bytes.clear();
+        inbox.shrink_if_empty();
+        assert_eq!(inbox.bytes.capacity(), 0);
     }
 
     #[test]

@@ -28,6 +28,19 @@ impl Connection {
         self.settle();
     }
 
+    /// Gives back the memory the connection's queues grew to (a large
+    /// record, a burst of output) while they are empty, keeping up to 4 KiB
+    /// each so small records still never allocate. Changes nothing else.
+    ///
+    /// A transport adapter calls it when the session goes idle, waiting for
+    /// the peer: an idle session then holds little memory however large its
+    /// last records were. Called between the records of a stream, it makes
+    /// the next large record allocate again.
+    pub fn shrink_buffers(&mut self) {
+        self.outbox.shrink_if_empty();
+        self.inbox.shrink_if_empty();
+    }
+
     /// Seals `plaintext` into records, queued for [`Self::pending_output`].
     /// Takes plaintext while less than one full frame of output waits, so
     /// the queue stays small: returns how much was taken (0 when the output
