@@ -7,9 +7,12 @@ use ossuary_wire::{HEADER_LEN, Header, Parsed};
 
 use crate::error::Error;
 
-/// What an empty queue may keep of the memory it grew to (see
-/// `Connection::shrink_buffers`): small records reuse it without allocating.
-const IDLE_CAPACITY: usize = 4096;
+/// What an empty queue of an established session may keep of the memory it
+/// grew to (see `Connection::shrink_buffers`): small records reuse it without
+/// allocating. During a handshake an empty queue keeps nothing: the frames
+/// it carried (up to 1,253 bytes) come once each, and a server holding
+/// thousands of unfinished handshakes should not hold their buffers.
+pub(super) const IDLE_CAPACITY: usize = 4096;
 
 /// The frame being assembled from input that arrived in pieces; after a DATA
 /// record opened in place, its plaintext until the caller has taken it.
@@ -30,9 +33,9 @@ impl Inbox {
         self.bytes.is_empty()
     }
 
-    /// While nothing is held, gives back memory beyond [`IDLE_CAPACITY`].
-    pub(super) fn shrink_if_empty(&mut self) {
-        if self.bytes.is_empty() && self.bytes.capacity() > IDLE_CAPACITY {
+    /// While nothing is held, gives back memory beyond `keep` bytes.
+    pub(super) fn shrink_if_empty(&mut self, keep: usize) {
+        if self.bytes.is_empty() && self.bytes.capacity() > keep {
             self.bytes = Vec::new();
         }
     }
@@ -209,9 +212,9 @@ impl Outbox {
         *self = Self::default();
     }
 
-    /// While nothing is waiting, gives back memory beyond [`IDLE_CAPACITY`].
-    pub(super) fn shrink_if_empty(&mut self) {
-        if self.is_empty() && self.bytes.capacity() > IDLE_CAPACITY {
+    /// While nothing is waiting, gives back memory beyond `keep` bytes.
+    pub(super) fn shrink_if_empty(&mut self, keep: usize) {
+        if self.is_empty() && self.bytes.capacity() > keep {
             *self = Self::default();
         }
     }
@@ -257,17 +260,17 @@ mod tests {
         let mut out = Outbox::default();
         big(&mut out);
         // Not while anything waits.
-        out.shrink_if_empty();
+        out.shrink_if_empty(IDLE_CAPACITY);
         assert_eq!(out.pending().len(), 65_536);
         out.advance(65_536);
         assert!(out.capacity() > IDLE_CAPACITY);
-        out.shrink_if_empty();
+        out.shrink_if_empty(IDLE_CAPACITY);
         assert_eq!(out.capacity(), 0);
         // Small queues keep their memory, so small records never allocate.
         out.write_with(100, |buf| Ok::<_, ()>(buf.len())).unwrap();
         out.advance(100);
         let kept = out.capacity();
-        out.shrink_if_empty();
+        out.shrink_if_empty(IDLE_CAPACITY);
         assert_eq!(out.capacity(), kept);
         assert!(kept > 0);
 
@@ -275,10 +278,10 @@ mod tests {
         let mut frame = vec![FrameType::DATA.0, 0xff, 0xef];
         frame.resize(3 + 0xffef, 0);
         assert_eq!(inbox.fill(&frame[..40_000], Ok).unwrap().0, 40_000);
-        inbox.shrink_if_empty();
+        inbox.shrink_if_empty(IDLE_CAPACITY);
         assert_eq!(inbox.len(), 40_000, "a partial frame is kept");
         inbox.bytes.clear();
-        inbox.shrink_if_empty();
+        inbox.shrink_if_empty(IDLE_CAPACITY);
         assert_eq!(inbox.bytes.capacity(), 0);
     }
 

@@ -137,16 +137,15 @@ impl Connection {
     /// # Errors
     /// [`ApiMisuse::HandshakeStarted`] once the peer has sent anything.
     pub fn set_identity(&mut self, signer: Identity) -> Result<(), Error> {
-        let waiting = matches!(
-            &self.state,
-            State::Client {
-                handshake: ClientState::ExpectServerHello(_),
-                ..
-            } | State::Server {
-                handshake: ServerState::ExpectClientHello(_),
-                ..
+        let waiting = match &self.state {
+            State::Client { handshake, .. } => {
+                matches!(**handshake, ClientState::ExpectServerHello(_))
             }
-        );
+            State::Server { handshake, .. } => {
+                matches!(handshake, ServerState::ExpectClientHello(_))
+            }
+            _ => false,
+        };
         if !waiting || self.heard_from_peer() {
             return Err(ApiMisuse::HandshakeStarted.into());
         }
@@ -197,10 +196,10 @@ impl Connection {
     #[must_use]
     pub fn remote_public_key(&self) -> Option<&PublicKey> {
         match &self.state {
-            State::Client {
-                handshake: ClientState::UntrustedServer(auth),
-                ..
-            } => Some(auth.server_key()),
+            State::Client { handshake, .. } => match &**handshake {
+                ClientState::UntrustedServer(auth) => Some(auth.server_key()),
+                _ => None,
+            },
             State::Established(session) => session.remote.as_ref(),
             State::Failed(failure) => failure.remote.as_ref(),
             _ => None,
@@ -222,10 +221,12 @@ impl Connection {
         Ok(match &self.state {
             State::Failed(failure) => return Err(failure.error),
             State::Established(_) => HandshakeStatus::Done,
-            State::Client {
-                handshake: ClientState::UntrustedServer(auth),
-                ..
-            } => HandshakeStatus::UntrustedServer(*auth.server_key()),
+            State::Client { handshake, .. } => match &**handshake {
+                ClientState::UntrustedServer(auth) => {
+                    HandshakeStatus::UntrustedServer(*auth.server_key())
+                }
+                _ => HandshakeStatus::InProgress,
+            },
             _ => HandshakeStatus::InProgress,
         })
     }
@@ -269,7 +270,7 @@ impl Connection {
         !self.inbox.is_empty()
             || match &self.state {
                 State::Client { handshake, .. } => {
-                    !matches!(handshake, ClientState::ExpectServerHello(_))
+                    !matches!(**handshake, ClientState::ExpectServerHello(_))
                 }
                 State::Server { handshake, .. } => {
                     !matches!(handshake, ServerState::ExpectClientHello(_))
@@ -296,7 +297,7 @@ impl Connection {
                 handshake = Some(state);
                 Ok::<_, Error>(n)
             })?;
-        let handshake = handshake.ok_or(Error::Poisoned)?;
+        let handshake = Box::new(handshake.ok_or(Error::Poisoned)?);
         Ok(State::Client {
             handshake,
             deadline,

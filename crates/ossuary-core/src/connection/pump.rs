@@ -101,10 +101,11 @@ impl Connection {
                 // Paused for a trust decision by the frame just handled: the
                 // caller decides before more is read. A frame that arrives
                 // during the pause fails the handshake (PROTOCOL.md §11.2).
-                State::Client {
-                    handshake: ClientState::UntrustedServer(_),
-                    ..
-                } if p.consumed > 0 => break,
+                State::Client { handshake, .. }
+                    if p.consumed > 0 && matches!(**handshake, ClientState::UntrustedServer(_)) =>
+                {
+                    break;
+                }
                 _ => {}
             }
             let rest = input.get(p.consumed..).unwrap_or_default();
@@ -282,11 +283,11 @@ impl Connection {
             State::Client {
                 handshake,
                 deadline,
-            } => match self.client_step(handshake, &frame)? {
+            } => match self.client_step(*handshake, &frame)? {
                 ClientState::Complete(done) => self.complete(done)?,
                 ClientState::UntrustedServer(auth) => self.untrusted_server(auth, deadline)?,
                 handshake => State::Client {
-                    handshake,
+                    handshake: Box::new(handshake),
                     deadline,
                 },
             },
@@ -325,7 +326,7 @@ impl Connection {
             return Err(Error::UntrustedServer { key: got });
         }
         Ok(State::Client {
-            handshake: ClientState::UntrustedServer(auth),
+            handshake: Box::new(ClientState::UntrustedServer(auth)),
             deadline,
         })
     }

@@ -4,6 +4,7 @@
 use ossuary_handshake::{ClientConfig, ClientState};
 use ossuary_wire::{HEADER_LEN, MAX_BODY_LEN};
 
+use super::buffers::IDLE_CAPACITY;
 use super::state::State;
 use super::{Connection, signer};
 use crate::error::{ApiMisuse, Error};
@@ -30,15 +31,20 @@ impl Connection {
 
     /// Gives back the memory the connection's queues grew to (a large
     /// record, a burst of output) while they are empty, keeping up to 4 KiB
-    /// each so small records still never allocate. Changes nothing else.
+    /// each in an established session so small records still never
+    /// allocate, and nothing during a handshake. Changes nothing else.
     ///
     /// A transport adapter calls it when the session goes idle, waiting for
     /// the peer: an idle session then holds little memory however large its
     /// last records were. Called between the records of a stream, it makes
     /// the next large record allocate again.
     pub fn shrink_buffers(&mut self) {
-        self.outbox.shrink_if_empty();
-        self.inbox.shrink_if_empty();
+        let keep = match self.state {
+            State::Established(_) => IDLE_CAPACITY,
+            _ => 0,
+        };
+        self.outbox.shrink_if_empty(keep);
+        self.inbox.shrink_if_empty(keep);
     }
 
     /// Seals `plaintext` into records, queued for [`Self::pending_output`].
@@ -129,9 +135,18 @@ impl Connection {
         self.guard(|c| {
             let auth = match c.take_state() {
                 State::Client {
-                    handshake: ClientState::UntrustedServer(auth),
-                    ..
-                } => auth,
+                    handshake,
+                    deadline,
+                } => match *handshake {
+                    ClientState::UntrustedServer(auth) => auth,
+                    handshake => {
+                        c.state = State::Client {
+                            handshake: Box::new(handshake),
+                            deadline,
+                        };
+                        return Err(ApiMisuse::NotAwaitingTrust.into());
+                    }
+                },
                 other => {
                     c.state = other;
                     return Err(ApiMisuse::NotAwaitingTrust.into());
@@ -162,11 +177,10 @@ impl Connection {
     /// otherwise always the resulting [`Error::UntrustedServer`].
     pub fn reject_server(&mut self) -> Result<(), Error> {
         self.check_paused()?;
-        let State::Client {
-            handshake: ClientState::UntrustedServer(auth),
-            ..
-        } = &self.state
-        else {
+        let State::Client { handshake, .. } = &self.state else {
+            return Err(ApiMisuse::NotAwaitingTrust.into());
+        };
+        let ClientState::UntrustedServer(auth) = &**handshake else {
             return Err(ApiMisuse::NotAwaitingTrust.into());
         };
         let key = *auth.server_key();
@@ -177,10 +191,11 @@ impl Connection {
     fn check_paused(&self) -> Result<(), Error> {
         match &self.state {
             State::Failed(failure) => Err(failure.error),
-            State::Client {
-                handshake: ClientState::UntrustedServer(_),
-                ..
-            } => Ok(()),
+            State::Client { handshake, .. }
+                if matches!(**handshake, ClientState::UntrustedServer(_)) =>
+            {
+                Ok(())
+            }
             _ => Err(ApiMisuse::NotAwaitingTrust.into()),
         }
     }

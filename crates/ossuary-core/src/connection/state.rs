@@ -20,9 +20,11 @@ use crate::record::RecordLayer;
 
 pub(super) enum State {
     /// The client's handshake: CLIENT_HELLO was queued when it began, at
-    /// `deadline - handshake_timeout`.
+    /// `deadline - handshake_timeout`. Boxed: its ML-KEM decapsulation key
+    /// makes it about 4.5 KB, which every connection, a server's too, would
+    /// otherwise carry inline.
     Client {
-        handshake: ClientState,
+        handshake: Box<ClientState>,
         deadline: Instant,
     },
     /// The server's handshake.
@@ -99,10 +101,11 @@ impl State {
     /// A name for `Debug`.
     pub(super) fn name(&self) -> &'static str {
         match self {
-            Self::Client {
-                handshake: ClientState::UntrustedServer(_),
-                ..
-            } => "awaiting trust decision",
+            Self::Client { handshake, .. }
+                if matches!(**handshake, ClientState::UntrustedServer(_)) =>
+            {
+                "awaiting trust decision"
+            }
             Self::Client { .. } | Self::Server { .. } => "handshaking",
             Self::Established(_) => "established",
             Self::AwaitPeerReset { .. } => "awaiting peer reset",
