@@ -5,8 +5,7 @@ use core::fmt;
 use core::hash::{Hash, Hasher};
 use core::str::FromStr;
 
-use base64::Engine as _;
-use base64::engine::general_purpose::STANDARD as BASE64;
+use base64ct::{Base64, Encoding as _};
 use ed25519_dalek::Signer as _;
 use rand_core::CryptoRng;
 use sha2::{Digest as _, Sha256};
@@ -192,13 +191,7 @@ impl fmt::Display for PublicKey {
     /// The key's text form: `ossuary-ed25519 <base64>`.
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         let mut buf = [0u8; PUBLIC_KEY_BASE64_LEN];
-        let len = BASE64
-            .encode_slice(self.0, &mut buf)
-            .map_err(|_| fmt::Error)?;
-        let text = buf
-            .get(..len)
-            .and_then(|b| core::str::from_utf8(b).ok())
-            .ok_or(fmt::Error)?;
+        let text = Base64::encode(&self.0, &mut buf).map_err(|_| fmt::Error)?;
         write!(f, "{} {text}", Self::TEXT_TAG)
     }
 }
@@ -215,13 +208,10 @@ impl FromStr for PublicKey {
             .and_then(|rest| rest.strip_prefix(' '))
             .filter(|b64| b64.len() == PUBLIC_KEY_BASE64_LEN)
             .ok_or(Error::InvalidPublicKey)?;
-        // `decode_slice` wants room for its estimate (33 bytes for 44
-        // characters); the exact length is checked after.
+        // Room for one byte more than a key, so a 44-character text that
+        // decodes to 33 bytes is told apart; the exact length is checked after.
         let mut buf = [0u8; PUBLIC_KEY_LEN + 1];
-        let len = BASE64
-            .decode_slice(encoded, &mut buf)
-            .map_err(|_| Error::InvalidPublicKey)?;
-        let bytes = buf.get(..len).ok_or(Error::InvalidPublicKey)?;
+        let bytes = Base64::decode(encoded, &mut buf).map_err(|_| Error::InvalidPublicKey)?;
         Self::try_from(bytes)
     }
 }

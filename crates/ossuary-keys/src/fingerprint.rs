@@ -5,8 +5,7 @@
 
 use std::fmt;
 
-use base64::Engine as _;
-use base64::engine::general_purpose::STANDARD_NO_PAD;
+use base64ct::{Base64Unpadded, Encoding as _};
 use ossuary_crypto::PublicKey;
 
 use crate::found::Found;
@@ -56,13 +55,7 @@ impl From<&PublicKey> for Fingerprint {
 impl fmt::Display for Fingerprint {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         let mut buf = [0u8; 43];
-        let len = STANDARD_NO_PAD
-            .encode_slice(self.0, &mut buf)
-            .map_err(|_| fmt::Error)?;
-        let text = buf
-            .get(..len)
-            .and_then(|b| std::str::from_utf8(b).ok())
-            .ok_or(fmt::Error)?;
+        let text = Base64Unpadded::encode(&self.0, &mut buf).map_err(|_| fmt::Error)?;
         write!(f, "{}{text}", Self::PREFIX)
     }
 }
@@ -78,9 +71,7 @@ impl Fingerprint {
     /// `FromStr` (in `parse.rs`) wraps the error.
     pub(crate) fn parse(s: &str) -> Result<Self, Found> {
         let encoded = s.strip_prefix(Self::PREFIX).ok_or(Found::Other)?;
-        let bytes = STANDARD_NO_PAD
-            .decode(encoded)
-            .map_err(|_| Found::InvalidBase64)?;
+        let bytes = Base64Unpadded::decode_vec(encoded).map_err(|_| Found::InvalidBase64)?;
         let hash =
             <[u8; 32]>::try_from(bytes.as_slice()).map_err(|_| Found::KeyLength(bytes.len()))?;
         Ok(Self(hash))

@@ -3,8 +3,7 @@
 use std::ffi::OsString;
 use std::path::{Path, PathBuf};
 
-use base64::Engine as _;
-use base64::engine::general_purpose::STANDARD as BASE64;
+use base64ct::{Base64, Encoding as _};
 use ossuary_crypto::{SECRET_KEY_LEN, SecretKey};
 use zeroize::Zeroizing;
 
@@ -46,13 +45,7 @@ pub fn format_secret_key(key: &SecretKey) -> Zeroizing<String> {
     let mut encoded = Zeroizing::new([0u8; SEED_BASE64_LEN]);
     // 32 bytes always fit in 44 characters; on the impossible error the
     // line stays empty and the text does not parse.
-    let len = BASE64
-        .encode_slice(seed.as_slice(), encoded.as_mut_slice())
-        .unwrap_or(0);
-    let encoded = encoded
-        .get(..len)
-        .and_then(|b| std::str::from_utf8(b).ok())
-        .unwrap_or("");
+    let encoded = Base64::encode(seed.as_slice(), encoded.as_mut_slice()).unwrap_or("");
     let mut text = Zeroizing::new(String::with_capacity(
         SECRET_KEY_BEGIN.len() + SEED_BASE64_LEN + SECRET_KEY_END.len() + 3,
     ));
@@ -127,16 +120,15 @@ fn decode_seed(encoded: &str) -> Result<Zeroizing<[u8; SECRET_KEY_LEN]>, Found> 
     if encoded.starts_with(SECRET_KEY_END) {
         return Err(Found::Other);
     }
-    // Sized for the decoder's estimate, so it never reallocates.
-    let mut buf = Zeroizing::new(vec![0u8; base64::decoded_len_estimate(encoded.len())]);
-    let len =
-        BASE64
-            .decode_slice(encoded, buf.as_mut_slice())
-            .map_err(|_| match text::recognise(encoded) {
-                Found::Other | Found::UnknownKeyType => Found::InvalidBase64,
-                found => found,
-            })?;
-    let bytes = buf.get(..len).ok_or(Found::InvalidBase64)?;
+    // Room for whatever the line decodes to, so the decoder never
+    // reallocates: the seed is decoded in constant time into wiped memory.
+    let mut buf = Zeroizing::new(vec![0u8; encoded.len() / 4 * 3 + 3]);
+    let bytes = Base64::decode(encoded, buf.as_mut_slice()).map_err(|_| {
+        match text::recognise(encoded) {
+            Found::Other | Found::UnknownKeyType => Found::InvalidBase64,
+            found => found,
+        }
+    })?;
     let mut seed = Zeroizing::new([0u8; SECRET_KEY_LEN]);
     if bytes.len() != SECRET_KEY_LEN {
         return Err(Found::KeyLength(bytes.len()));

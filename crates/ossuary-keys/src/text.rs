@@ -3,8 +3,7 @@
 
 use std::path::Path;
 
-use base64::Engine as _;
-use base64::engine::general_purpose::STANDARD as BASE64;
+use base64ct::{Base64, Encoding as _};
 use ossuary_crypto::PublicKey;
 
 use crate::armor::SECRET_KEY_BEGIN;
@@ -95,7 +94,7 @@ pub(crate) fn key_fields(s: &str) -> Result<(PublicKey, Option<&str>), Found> {
 
 /// Decodes the base64 field of a public key.
 pub(crate) fn decode_public_key(encoded: &str) -> Result<PublicKey, Found> {
-    let bytes = BASE64.decode(encoded).map_err(|_| Found::InvalidBase64)?;
+    let bytes = Base64::decode_vec(encoded).map_err(|_| Found::InvalidBase64)?;
     if bytes.len() != 32 {
         return Err(Found::KeyLength(bytes.len()));
     }
@@ -147,7 +146,7 @@ pub(crate) fn recognise(s: &str) -> Found {
     if rest.is_empty() && first.len() == 64 && first.bytes().all(|b| b.is_ascii_hexdigit()) {
         return Found::HexKey;
     }
-    if !second.is_empty() && BASE64.decode(second).is_ok() {
+    if !second.is_empty() && Base64::decode_vec(second).is_ok() {
         return Found::UnknownKeyType;
     }
     Found::Other
