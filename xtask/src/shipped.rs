@@ -15,8 +15,15 @@ use crate::util::{self, Error, Result};
 /// The cargo profile of the shipped library.
 pub(crate) const PROFILE: &str = "dist";
 
-/// `RUSTFLAGS` of the shipped build.
-pub(crate) const RUSTFLAGS: &str = "--cfg sha2_backend_soft=\"compact\"";
+/// `RUSTFLAGS` of the shipped build, each chosen by measurement for size (docs/C-API.md,
+/// "Size and speed"): SHA-2 and curve25519-dalek in their portable code only (the SHA-2
+/// compact fallback; dalek's serial backend: the C library's X25519 is a Montgomery
+/// ladder either way); identical functions folded by the linker; and panic locations
+/// without file names and lines (`-Zlocation-detail=none`, which needs
+/// `RUSTC_BOOTSTRAP`): a panic is a bug, caught at the C boundary either way, and its
+/// message keeps its text.
+pub(crate) const RUSTFLAGS: &str = "--cfg sha2_backend_soft=\"compact\" --cfg sha2_backend=\"soft\" \
+    --cfg curve25519_dalek_backend=\"serial\" -C link-arg=-Wl,--icf=all -Zlocation-detail=none";
 
 /// The stripped `libossuary.so` must be smaller than this (issue 11: under 600 KB; the
 /// original libossuary's was 608 KB).
@@ -56,6 +63,8 @@ pub(crate) fn build(extra_rustflags: &str) -> Result<ShippedLibrary> {
     let mut cmd = Command::new(util::cargo());
     cmd.current_dir(util::project_root())
         .env("RUSTFLAGS", rustflags(extra_rustflags))
+        // For `-Zlocation-detail` on the stable toolchain (see RUSTFLAGS).
+        .env("RUSTC_BOOTSTRAP", "1")
         .args([
             "rustc",
             "--locked",
