@@ -331,20 +331,35 @@ fn forget_packaged_sources() -> Result {
     Ok(())
 }
 
-/// Runs `docs/vectors/check_vectors.py`, installing Python's `cryptography`
-/// package with pip when it is missing.
+/// Runs `docs/vectors/check_vectors.py`, installing the Python packages it
+/// needs (`cryptography`, and `kyber-py` for ML-KEM-768) with pip when
+/// either is missing.
 fn python_vectors() -> Result {
     ensure_apt(&[("python3", "python3")])?;
-    let has_crypto = |cmd: &mut Command| util::output(cmd).is_some();
-    if !has_crypto(Command::new("python3").args(["-c", "import cryptography; print('ok')"])) {
-        util::run(Command::new("python3").args([
-            "-m",
-            "pip",
-            "install",
-            "--quiet",
-            "--disable-pip-version-check",
-            "cryptography",
-        ]))?;
+    let imports = Command::new("python3")
+        .args(["-c", "import cryptography, kyber_py"])
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null())
+        .status();
+    if !imports.is_ok_and(|s| s.success()) {
+        let pip = |extra: &[&str]| {
+            let mut cmd = Command::new("python3");
+            cmd.args([
+                "-m",
+                "pip",
+                "install",
+                "--quiet",
+                "--disable-pip-version-check",
+            ])
+            .args(extra)
+            .args(["cryptography", "kyber-py"]);
+            cmd
+        };
+        // A Python that refuses to install beside the system's packages
+        // (PEP 668) takes them in the user's site directory instead.
+        if util::run(&mut pip(&[])).is_err() {
+            util::run(&mut pip(&["--user", "--break-system-packages"]))?;
+        }
     }
     util::run(
         Command::new("python3")
