@@ -11,6 +11,7 @@ use tokio::net::{TcpListener, TcpStream};
 
 use crate::cli::DemoArgs;
 use crate::error::{Error, Side};
+use crate::server::KEY_EXCHANGE;
 
 /// Runs the demo.
 ///
@@ -69,9 +70,7 @@ pub(crate) async fn run(args: &DemoArgs) -> Result<(), Error> {
          authorized the client's",
         start.elapsed().as_secs_f64() * 1000.0
     );
-    println!(
-        "key exchange post-quantum hybrid: X25519 + ML-KEM-768 (FIPS 203); identities Ed25519"
-    );
+    println!("key exchange {KEY_EXCHANGE}; identities Ed25519");
 
     let failed = |e| Error::from_stream(&peer, Side::Client, e);
     for message in ["hello, server", "sensor 7: 21.5 C"] {

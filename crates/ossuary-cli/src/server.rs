@@ -124,7 +124,7 @@ impl Server {
             match signals.guard(self.accept(socket, &peer)).await {
                 Ok(stream) => {
                     eprintln!(
-                        "ossuary: {peer}: connected, {}",
+                        "ossuary: {peer}: connected, {}, {KEY_EXCHANGE}",
                         describe_client(stream.remote_public_key())
                     );
                     return Ok((stream, peer));
@@ -156,6 +156,10 @@ impl fmt::Display for Server {
 }
 
 /// A client's identity as logs show it.
+/// What every session's key exchange is, as the command reports it: each
+/// handshake is hybrid (PROTOCOL.md §1.1), with no way to turn it off.
+pub(crate) const KEY_EXCHANGE: &str = "post-quantum (X25519 + ML-KEM-768)";
+
 pub(crate) fn describe_client(key: Option<PublicKey>) -> String {
     match key {
         Some(key) => format!("client {}", Fingerprint::of(&key)),

@@ -20,7 +20,7 @@ use crate::client::{Ask, Client, ClientOptions};
 use crate::copy::{Activity, CopyError, copy};
 use crate::error::{Error, Side};
 use crate::net::{self, Io, Listener, Socket};
-use crate::server::Server;
+use crate::server::{KEY_EXCHANGE, Server};
 use crate::signal::Signals;
 
 /// What a tunnel end needs for each connection.
@@ -86,7 +86,7 @@ pub(crate) async fn run(args: &TunnelArgs, signals: &mut Signals) -> Result<(), 
         idle: args.idle.idle_timeout.map(Duration::from_secs),
     });
     log(format_args!(
-        "listening on {}, {} to {} ({}; at most {} connections)",
+        "listening on {}, {} to {} ({}; at most {} connections; sessions {KEY_EXCHANGE})",
         listener.local_addr(),
         match args.mode() {
             Mode::Encrypt => "encrypting",

@@ -13,7 +13,7 @@ fn the_demo_runs_and_reports_throughput() {
         "server key   SHA256:",
         "client key   SHA256:",
         "handshake    ",
-        "key exchange post-quantum hybrid: X25519 + ML-KEM-768",
+        "key exchange post-quantum (X25519 + ML-KEM-768); identities Ed25519",
         "\"hello, server\" echoed intact",
         "bulk         2 MiB sent and echoed back intact in ",
         "MiB/s each way",

@@ -106,7 +106,7 @@ fn unix_sockets() {
         "--server-key",
         "server.key.pub",
     ]);
-    server.wait_line("connected, anonymous client");
+    server.wait_line("connected, anonymous client, post-quantum (X25519 + ML-KEM-768)");
     client.send(b"over a unix socket");
     client.close_stdin();
     assert_eq!(server.read_stdout(18), b"over a unix socket");

@@ -80,17 +80,20 @@ fn first_use_is_recorded_then_silent_then_a_changed_key_is_refused() {
     );
     assert_eq!(server.finish().status.code(), Some(0));
 
-    // Second use: silent, nothing added. The listener gets a new port, so
+    // Second use: no notice but the connected line, nothing added. The
+    // listener gets a new port, so
     // the recorded line is moved to it (known_hosts binds host and port).
     let (mut server, addr2) = listen(&home, "server.key", true);
     std::fs::write(&known_hosts, recorded.replace(&addr, &addr2)).unwrap();
     let before = std::fs::read_to_string(&known_hosts).unwrap();
     let out = one_line(&mut server, connect(&home, &addr2, &[]));
     assert_eq!(out.status.code(), Some(0), "{out:?}");
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(stderr.lines().count(), 1, "{stderr}");
     assert!(
-        out.stderr.is_empty(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
+        stderr.starts_with(&format!("ossuary: connected to {addr2}, server SHA256:"))
+            && stderr.ends_with(", post-quantum (X25519 + ML-KEM-768)\n"),
+        "{stderr}"
     );
     assert_eq!(std::fs::read_to_string(&known_hosts).unwrap(), before);
     assert_eq!(server.finish().status.code(), Some(0));
