@@ -161,9 +161,11 @@ pub struct HandshakeSecret {
 }
 
 impl HandshakeSecret {
-    /// Extracts the handshake secret from the X25519 output alone, consuming
-    /// it: the classical key exchange, which the handshake uses until it
-    /// carries the ML-KEM exchange too.
+    /// Extracts a handshake secret from the X25519 output alone, consuming
+    /// it. Not the Ossuary handshake's key schedule, which is always hybrid
+    /// ([`Self::from_hybrid`]); it serves tests of the layers below the
+    /// handshake (records, key updates) that need a session's keys without
+    /// an ML-KEM exchange.
     pub fn from_shared(shared: SharedSecret) -> Self {
         Self {
             prk: hkdf_extract(HANDSHAKE_SALT, shared.as_bytes()),

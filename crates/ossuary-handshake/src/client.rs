@@ -87,14 +87,15 @@ pub enum ClientState {
 }
 
 impl ClientState {
-    /// Starts a handshake: writes CLIENT_HELLO (69 bytes) to `out`.
+    /// Starts a handshake: writes CLIENT_HELLO (1253 bytes) to `out`.
     ///
-    /// Draws 32 bytes for the ephemeral key, then 32 for the client random.
+    /// Draws 32 bytes for the ephemeral key, 32 for the client random, then
+    /// 64 for the ML-KEM-768 key pair's seed `d || z` (PROTOCOL.md §3.1).
     /// Any [`CryptoRng`](ossuary_crypto::CryptoRng) will do; an RNG that can
     /// fail (such as getrandom's `SysRng`) is passed as it is.
     ///
     /// # Errors
-    /// [`Error::BufferTooSmall`] if `out` is shorter than 69 bytes (nothing is
+    /// [`Error::BufferTooSmall`] if `out` is shorter than 1253 bytes (nothing is
     /// drawn); [`Error::Rng`] if `rng` fails.
     pub fn start<R: TryCryptoRng + ?Sized>(
         rng: &mut R,

@@ -138,9 +138,10 @@ impl Default for ServerState {
 pub struct ExpectClientHello;
 
 impl ExpectClientHello {
-    /// Processes CLIENT_HELLO and writes SERVER_HELLO (149 bytes) to `out`.
-    /// Draws 32 bytes from `rng` for the ephemeral key, after checking the
-    /// message and the size of `out`.
+    /// Processes CLIENT_HELLO and writes SERVER_HELLO (1237 bytes) to `out`.
+    /// Draws 32 bytes from `rng` for the ephemeral key, then 32 for the
+    /// ML-KEM encapsulation's `m`, after checking the message (the client's
+    /// encapsulation key included) and the size of `out`.
     ///
     /// # Errors
     /// An unexpected frame, a malformed or unsupported CLIENT_HELLO, a short
