@@ -326,7 +326,7 @@ fn server_side(
 
 /// The handshake keys as the client with `secrets` derives them from
 /// `server_hello` (its `e_s` and `ct`).
-fn client_keys(secrets: &ClientSecrets, server_hello: &[u8], th2: &[u8; 32]) -> HandshakeKeys {
+pub fn client_keys(secrets: &ClientSecrets, server_hello: &[u8], th2: &[u8; 32]) -> HandshakeKeys {
     let shared = dh(&secrets.x25519, &server_hello[5..37]);
     let dk = KemDecapsulationKey::generate(&mut PresetRng::new(&secrets.kem_seed)).unwrap();
     let k = dk.decapsulate(server_hello[37..1125].try_into().unwrap());
