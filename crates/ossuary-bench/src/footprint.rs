@@ -196,6 +196,12 @@ pub(crate) struct WireReport {
     pub(crate) tls_server: usize,
     pub(crate) tls_mutual: usize,
     pub(crate) tls_record: usize,
+    /// rustls + aws-lc-rs with X25519MLKEM768 only (issue 14).
+    pub(crate) tls_pq_server: usize,
+    pub(crate) tls_pq_mutual: usize,
+    /// The first two frames of a mutual Ossuary handshake, as queued.
+    pub(crate) client_hello: usize,
+    pub(crate) server_hello: usize,
 }
 
 pub(crate) fn wire(pki: &Pki) -> BenchResult<WireReport> {
@@ -206,6 +212,10 @@ pub(crate) fn wire(pki: &Pki) -> BenchResult<WireReport> {
     };
     let ossuary_mutual = count(Mode::Mutual)?;
     let ossuary_anon = count(Mode::Anonymous)?;
+    let (client, mut server) = oss::new_pair(&keys, Mode::Mutual, KeyInstall::Shared)?;
+    let hello = client.pending_output();
+    server.recv_handshake(hello)?;
+    let (client_hello, server_hello) = (hello.len(), server.pending_output().len());
 
     let len = 1024;
     let (mut c, _s) = oss::connected(&keys, Mode::Mutual)?;
@@ -218,13 +228,24 @@ pub(crate) fn wire(pki: &Pki) -> BenchResult<WireReport> {
     let mut msg = vec![0u8; len + 64];
     let snow_record = pair.initiator.write_message(&pattern(len), &mut msg)? - len;
 
-    let tls_bytes = |mutual| -> BenchResult<usize> {
-        let setup = TlsSetup::new(pki, Provider::Ring, Suite::ChaCha20Poly1305, mutual)?;
+    let tls_bytes = |provider, mutual| -> BenchResult<usize> {
+        let setup = TlsSetup::new(pki, provider, Suite::ChaCha20Poly1305, mutual)?;
         let (mut c, mut s) = setup.pair()?;
-        tls::handshake(&mut c, &mut s, &mut Vec::new())
+        let bytes = tls::handshake(&mut c, &mut s, &mut Vec::new())?;
+        let group = c.negotiated_key_exchange_group().map(|g| g.name());
+        let want = match provider {
+            Provider::AwsLcMlKem => rustls::NamedGroup::X25519MLKEM768,
+            Provider::Ring | Provider::AwsLc => rustls::NamedGroup::X25519,
+        };
+        if group != Some(want) {
+            return Err(format!("rustls negotiated {group:?}, not {want:?}").into());
+        }
+        Ok(bytes)
     };
-    let tls_server = tls_bytes(false)?;
-    let tls_mutual = tls_bytes(true)?;
+    let tls_server = tls_bytes(Provider::Ring, false)?;
+    let tls_mutual = tls_bytes(Provider::Ring, true)?;
+    let tls_pq_server = tls_bytes(Provider::AwsLcMlKem, false)?;
+    let tls_pq_mutual = tls_bytes(Provider::AwsLcMlKem, true)?;
     let setup = TlsSetup::new(pki, Provider::Ring, Suite::ChaCha20Poly1305, false)?;
     let (mut c, mut s) = setup.connected()?;
     let mut out = vec![0u8; len];
@@ -240,5 +261,9 @@ pub(crate) fn wire(pki: &Pki) -> BenchResult<WireReport> {
         tls_server,
         tls_mutual,
         tls_record,
+        tls_pq_server,
+        tls_pq_mutual,
+        client_hello,
+        server_hello,
     })
 }

@@ -12,14 +12,28 @@
 //! | mutual    | 2             | 2         | 2            | 2              |
 //! | anonymous | 2             | 2         | 1            | 1              |
 //!
-//! plus SHA-256 transcript hashing, HKDF and the AEAD over the handshake
-//! messages, which are not counted in the sum (a few µs).
+//! and, in both modes since the hybrid handshake (issue 14), one ML-KEM-768
+//! key generation (client), one encapsulation to the client's key, parsed
+//! and validated (server), and one decapsulation (client); plus SHA-256
+//! transcript hashing, HKDF and the AEAD over the handshake messages, which
+//! are not counted in the sum (a few µs).
+//!
+//! The group also times the two halves of the first exchange on their own:
+//! a client building its connection, which queues CLIENT_HELLO, and a server
+//! building its connection and answering one CLIENT_HELLO with SERVER_HELLO:
+//! the work a server does for a message anyone can send.
 
 use std::hint::black_box;
 
 use ed25519_dalek::{Signer as _, SigningKey};
+use ossuary_core::{Config, Connection, Role};
+use ossuary_crypto::{
+    KEM_CIPHERTEXT_LEN, KEM_ENCAPSULATION_KEY_LEN, KEM_SHARED_SECRET_LEN, KemDecapsulationKey,
+    KemEncapsulationKey,
+};
 #[cfg(not(feature = "aws-lc"))]
 use x25519_dalek::{PublicKey as XPublic, StaticSecret};
+use zeroize::{Zeroize as _, Zeroizing};
 
 use crate::BenchResult;
 use crate::harness::{Body, Contender, Group, timed};
@@ -34,6 +48,11 @@ pub(crate) const KEYGEN: &str = "x25519-keygen";
 pub(crate) const DH: &str = "x25519-dh";
 pub(crate) const SIGN: &str = "ed25519-sign";
 pub(crate) const VERIFY: &str = "ed25519-verify";
+pub(crate) const KEM_KEYGEN: &str = "mlkem768-keygen";
+pub(crate) const KEM_ENCAPS: &str = "mlkem768-encaps";
+pub(crate) const KEM_DECAPS: &str = "mlkem768-decaps";
+pub(crate) const OSS_CLIENT_HELLO: &str = "oss-client-hello";
+pub(crate) const OSS_SERVER_HELLO: &str = "oss-server-hello";
 pub(crate) const RING_X25519: &str = "ring-x25519";
 pub(crate) const RING_SIGN: &str = "ring-sign";
 pub(crate) const RING_VERIFY: &str = "ring-verify";
@@ -46,15 +65,24 @@ pub(crate) const TLS_RING_SERVER: &str = "tls-ring-server";
 pub(crate) const TLS_RING_MUTUAL: &str = "tls-ring-mutual";
 pub(crate) const TLS_AWS_SERVER: &str = "tls-aws-server";
 pub(crate) const TLS_AWS_MUTUAL: &str = "tls-aws-mutual";
+pub(crate) const TLS_PQ_SERVER: &str = "tls-aws-x25519mlkem768-server";
+pub(crate) const TLS_PQ_MUTUAL: &str = "tls-aws-x25519mlkem768-mutual";
 
-/// The peers' mutually authenticated handshakes.
+/// The peers' mutually authenticated handshakes with classical key exchange
+/// (the targets of issue 3).
 pub(crate) const PEER_MUTUAL: &[&str] = &[SNOW_XX, SNOW_IK, TLS_RING_MUTUAL, TLS_AWS_MUTUAL];
-/// The peers' server-only authenticated handshakes.
+/// The peers' server-only authenticated handshakes with classical key exchange.
 pub(crate) const PEER_SERVER_AUTH: &[&str] = &[TLS_RING_SERVER, TLS_AWS_SERVER];
 
-/// Primitive counts per mode: (keygen, DH, sign, verify).
-pub(crate) const MUTUAL_OPS: [f64; 4] = [2.0, 2.0, 2.0, 2.0];
-pub(crate) const ANON_OPS: [f64; 4] = [2.0, 2.0, 1.0, 1.0];
+/// Primitive counts per mode: (X25519 keygen, X25519 DH, Ed25519 sign,
+/// Ed25519 verify, ML-KEM-768 keygen, encapsulation, decapsulation).
+pub(crate) const MUTUAL_OPS: [f64; 7] = [2.0, 2.0, 2.0, 2.0, 1.0, 1.0, 1.0];
+pub(crate) const ANON_OPS: [f64; 7] = [2.0, 2.0, 1.0, 1.0, 1.0, 1.0, 1.0];
+/// What a server computes for one CLIENT_HELLO: its ephemeral key, the DH,
+/// the encapsulation (key check included) and the signature in SERVER_HELLO.
+pub(crate) const SERVER_HELLO_OPS: [f64; 7] = [1.0, 1.0, 1.0, 0.0, 0.0, 1.0, 0.0];
+/// What a client computes for its CLIENT_HELLO: two key generations.
+pub(crate) const CLIENT_HELLO_OPS: [f64; 7] = [1.0, 0.0, 0.0, 0.0, 1.0, 0.0, 0.0];
 
 /// The message Ossuary signs: a 27-byte label, a zero byte, a 32-byte hash.
 const SIGNED_LEN: usize = 60;
@@ -74,6 +102,49 @@ fn ossuary(keys: Keys, mode: Mode) -> Body {
             black_box((c, s));
         })
     })
+}
+
+/// A mutual client building its connection, which queues its CLIENT_HELLO
+/// (X25519 and ML-KEM-768 key generation, 32 random bytes, the frame).
+fn ossuary_client_hello(keys: Keys) -> Body {
+    Box::new(move |iters| {
+        timed(iters, || {
+            let (client, _) =
+                oss::new_pair(&keys, Mode::Mutual, KeyInstall::Shared).expect("new connections");
+            black_box(client.pending_output());
+        })
+    })
+}
+
+/// A CLIENT_HELLO as a mutual client sends it, taken once.
+pub(crate) fn client_hello(keys: &Keys) -> BenchResult<Vec<u8>> {
+    let (client, _) = oss::new_pair(keys, Mode::Mutual, KeyInstall::Shared)?;
+    Ok(client.pending_output().to_vec())
+}
+
+/// An authenticating server building its connection (shared identity, one
+/// authorized client key) and answering one CLIENT_HELLO with SERVER_HELLO.
+/// The same CLIENT_HELLO is fed to every new server, as an attacker who
+/// replays one captured message does: nothing in it is checked against
+/// anything but itself before the server has done all its work.
+fn ossuary_server_hello(keys: Keys) -> BenchResult<Body> {
+    let hello = client_hello(&keys)?;
+    Ok(Box::new(move |iters| {
+        timed(iters, || {
+            let mut server = Connection::with_identity(
+                Role::AuthenticatingServer,
+                Config::default(),
+                keys.server.signer(),
+            )
+            .expect("server");
+            server
+                .add_authorized_key(keys.client.public())
+                .expect("authorized key");
+            let used = server.recv_handshake(&hello).expect("CLIENT_HELLO");
+            assert_eq!(used, hello.len(), "the whole CLIENT_HELLO");
+            black_box(server.pending_output());
+        })
+    }))
 }
 
 /// Building the two connections of a mutual pair, without the handshake
@@ -189,6 +260,65 @@ fn verify() -> Body {
                 .expect("verify");
         })
     })
+}
+
+// The three ML-KEM-768 rows time the handshake's own code: ossuary-crypto's
+// `KemDecapsulationKey::generate` and `KemEncapsulationKey::from_bytes` +
+// `encapsulate`, with the OS generator the connection draws from
+// (`getrandom::fill` behind both). Decapsulation consumes ossuary-crypto's
+// key, so it is timed as the exact `ml-kem` call `decapsulate` makes (on a
+// key made by the same `from_seed`), plus the same copy and wipe of `K`.
+
+/// ML-KEM-768 key generation as the client does it: 64 bytes from the OS,
+/// `ML-KEM.KeyGen_internal(d, z)`, the encapsulation key encoded to bytes.
+fn kem_keygen() -> Body {
+    Box::new(|iters| {
+        let mut rng = getrandom::SysRng;
+        timed(iters, || {
+            let dk = KemDecapsulationKey::generate(&mut rng).expect("keygen");
+            black_box(dk.encapsulation_key());
+            black_box(dk);
+        })
+    })
+}
+
+/// ML-KEM-768 encapsulation as the server does it: the client's 1184-byte
+/// key parsed and validated (FIPS 203 modulus check), 32 bytes from the OS,
+/// `ML-KEM.Encaps_internal(ek, m)`.
+fn kem_encaps() -> BenchResult<Body> {
+    let dk = KemDecapsulationKey::generate(&mut getrandom::SysRng)?;
+    let ek: [u8; KEM_ENCAPSULATION_KEY_LEN] = *dk.encapsulation_key();
+    Ok(Box::new(move |iters| {
+        let mut rng = getrandom::SysRng;
+        timed(iters, || {
+            let key = KemEncapsulationKey::from_bytes(black_box(&ek)).expect("valid key");
+            black_box(key.encapsulate(&mut rng).expect("encapsulate"));
+        })
+    }))
+}
+
+/// ML-KEM-768 decapsulation of a 1088-byte ciphertext: the `ml-kem` call
+/// ossuary-crypto's `KemDecapsulationKey::decapsulate` makes, then the copy
+/// of `K` and the wipe it does.
+fn kem_decaps() -> BenchResult<Body> {
+    use ml_kem::kem::Decapsulate as _;
+    use ml_kem::{FromSeed as _, MlKem768};
+    let mut seed = [0u8; 64];
+    getrandom::fill(&mut seed)?;
+    let (dk, ek) = MlKem768::from_seed(&seed.into());
+    let mut m = [0u8; 32];
+    getrandom::fill(&mut m)?;
+    let (ct, _) = ek.encapsulate_deterministic(&m.into());
+    let ct: [u8; KEM_CIPHERTEXT_LEN] = ct.into();
+    Ok(Box::new(move |iters| {
+        timed(iters, || {
+            let mut k = dk.decapsulate(&(*black_box(&ct)).into());
+            let mut out = Zeroizing::new([0u8; KEM_SHARED_SECRET_LEN]);
+            out.copy_from_slice(&k);
+            k.as_mut_slice().zeroize();
+            black_box(out);
+        })
+    }))
 }
 
 /// ring's X25519: one side's ephemeral keygen, public key and agreement.
@@ -314,6 +444,16 @@ pub(crate) fn group(pki: &Pki) -> BenchResult<Group> {
                 ossuary(Keys::generate()?, Mode::Anonymous),
             ),
             Contender::latency(
+                OSS_CLIENT_HELLO,
+                "Ossuary client: new mutual connection, CLIENT_HELLO queued",
+                ossuary_client_hello(Keys::generate()?),
+            ),
+            Contender::latency(
+                OSS_SERVER_HELLO,
+                "Ossuary server: new authenticating connection, one CLIENT_HELLO in, SERVER_HELLO out",
+                ossuary_server_hello(Keys::generate()?)?,
+            ),
+            Contender::latency(
                 OSS_BUILD,
                 "Ossuary: building the two connections alone (info)",
                 ossuary_build(Keys::generate()?),
@@ -333,6 +473,21 @@ pub(crate) fn group(pki: &Pki) -> BenchResult<Group> {
                 VERIFY,
                 "Ed25519 verify_strict, dalek (key decoding included)",
                 verify(),
+            ),
+            Contender::latency(
+                KEM_KEYGEN,
+                "ML-KEM-768 keygen, ml-kem via ossuary-crypto (OS random + ek encoding)",
+                kem_keygen(),
+            ),
+            Contender::latency(
+                KEM_ENCAPS,
+                "ML-KEM-768 encapsulation, ml-kem via ossuary-crypto (ek parsed + checked, OS random)",
+                kem_encaps()?,
+            ),
+            Contender::latency(
+                KEM_DECAPS,
+                "ML-KEM-768 decapsulation, ml-kem (the call ossuary-crypto makes)",
+                kem_decaps()?,
             ),
             Contender::latency(
                 RING_X25519,
@@ -386,29 +541,56 @@ pub(crate) fn group(pki: &Pki) -> BenchResult<Group> {
                 "rustls + aws-lc-rs, mutual",
                 rustls(tls(Provider::AwsLc, true)?),
             ),
+            Contender::latency(
+                TLS_PQ_SERVER,
+                "rustls + aws-lc-rs X25519MLKEM768, server-auth",
+                rustls(tls(Provider::AwsLcMlKem, false)?),
+            ),
+            Contender::latency(
+                TLS_PQ_MUTUAL,
+                "rustls + aws-lc-rs X25519MLKEM768, mutual",
+                rustls(tls(Provider::AwsLcMlKem, true)?),
+            ),
         ],
     ))
 }
 
+/// The ML-KEM-768 part of every handshake (one keygen, one encapsulation,
+/// one decapsulation), per round.
+fn kem_sum(group: &Group) -> Vec<f64> {
+    let series = [
+        group.samples(KEM_KEYGEN),
+        group.samples(KEM_ENCAPS),
+        group.samples(KEM_DECAPS),
+    ];
+    crate::harness::per_round(&series, |r| r.iter().sum())
+}
+
 /// The sum of a mutual handshake's primitives (2 x (keygen + DH), 2 signs,
-/// 2 verifications) with another library's primitives, per round.
+/// 2 verifications) with another library's X25519 and Ed25519, plus the
+/// ML-KEM-768 rows (ml-kem), per round.
 pub(crate) fn other_mutual_sum(group: &Group, x25519: &str, sign: &str, verify: &str) -> Vec<f64> {
+    let kem = kem_sum(group);
     let series = [
         group.samples(x25519),
         group.samples(sign),
         group.samples(verify),
+        &kem,
     ];
-    crate::harness::per_round(&series, |r| 2.0 * (r[0] + r[1] + r[2]))
+    crate::harness::per_round(&series, |r| 2.0 * (r[0] + r[1] + r[2]) + r[3])
 }
 
-/// The sum of primitive costs for a mode, per round, from the group's
-/// primitive samples.
-pub(crate) fn primitive_sum(group: &Group, ops: [f64; 4]) -> Vec<f64> {
+/// The sum of primitive costs for `ops` (see [`MUTUAL_OPS`]), per round,
+/// from the group's primitive samples.
+pub(crate) fn primitive_sum(group: &Group, ops: [f64; 7]) -> Vec<f64> {
     let series = [
         group.samples(KEYGEN),
         group.samples(DH),
         group.samples(SIGN),
         group.samples(VERIFY),
+        group.samples(KEM_KEYGEN),
+        group.samples(KEM_ENCAPS),
+        group.samples(KEM_DECAPS),
     ];
     crate::harness::per_round(&series, |r| {
         r.iter().zip(ops).map(|(cost, n)| cost * n).sum()

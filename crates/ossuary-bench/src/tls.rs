@@ -3,8 +3,11 @@
 //! Certificates are made at startup with rcgen: one Ed25519 CA (the trust
 //! anchor on both sides) and an Ed25519 leaf for the server and for the
 //! client, so the signature scheme matches Ossuary's. Every configuration is
-//! TLS 1.3 only, X25519 only (no post-quantum hybrid), without session
-//! tickets or resumption: each handshake is a full one.
+//! TLS 1.3 only, with one key-exchange group: X25519, or for
+//! [`Provider::AwsLcMlKem`] the hybrid X25519MLKEM768 (issue 14), so the
+//! client's first key share is the one the server takes (no
+//! HelloRetryRequest). No session tickets or resumption: each handshake is a
+//! full one.
 
 use std::io::{self, Read, Write};
 use std::sync::Arc;
@@ -27,6 +30,9 @@ use crate::BenchResult;
 pub(crate) enum Provider {
     Ring,
     AwsLc,
+    /// aws-lc-rs with the X25519MLKEM768 group only (X25519 + ML-KEM-768,
+    /// what browsers and rustls offer first today): Ossuary's hybrid peer.
+    AwsLcMlKem,
 }
 
 /// Which TLS 1.3 cipher suite.
@@ -52,14 +58,18 @@ impl Provider {
                     ..default_provider()
                 }
             }
-            Self::AwsLc => {
+            Self::AwsLc | Self::AwsLcMlKem => {
                 use rustls::crypto::aws_lc_rs::{cipher_suite, default_provider, kx_group};
                 CryptoProvider {
                     cipher_suites: vec![match suite {
                         Suite::ChaCha20Poly1305 => cipher_suite::TLS13_CHACHA20_POLY1305_SHA256,
                         Suite::Aes256Gcm => cipher_suite::TLS13_AES_256_GCM_SHA384,
                     }],
-                    kx_groups: vec![kx_group::X25519],
+                    kx_groups: vec![if self == Self::AwsLcMlKem {
+                        kx_group::X25519MLKEM768
+                    } else {
+                        kx_group::X25519
+                    }],
                     ..default_provider()
                 }
             }
