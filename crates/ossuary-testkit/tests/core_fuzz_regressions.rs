@@ -4,8 +4,7 @@
 //! - every crash the fuzzer ever found, kept in
 //!   `tests/fuzz-regressions/<target>/`, replayed through the same fuzz
 //!   function (`ossuary_testkit::core::{session_open,io_stream}_bytes`); a
-//!   target gets its replay test with its first crash file (`io_stream` has
-//!   none yet);
+//!   target gets its replay test with its first crash file;
 //! - the committed seed corpora `fuzz/corpus/<target>/`, replayed too;
 //! - those corpora rebuilt from `docs/vectors/*.json` and compared with the
 //!   committed files (`OSSUARY_BLESS=1` rewrites them), after checking that
@@ -30,6 +29,12 @@ fn regressions(target: &str) -> PathBuf {
 #[test]
 fn session_open_regressions() {
     let n = replay_dir(&regressions("session_open"), session_open_bytes);
+    assert_eq!(n, 1, "{n} inputs replayed");
+}
+
+#[test]
+fn io_stream_regressions() {
+    let n = replay_dir(&regressions("io_stream"), io_stream_bytes);
     assert_eq!(n, 1, "{n} inputs replayed");
 }
 

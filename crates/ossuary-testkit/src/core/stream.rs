@@ -165,6 +165,12 @@ pub fn io_stream_bytes(data: &[u8]) {
     }
 }
 
+/// Transport calls one operation may make beyond the bytes it is known to
+/// move: the output it makes as it goes, written one byte a call at worst.
+/// The largest is a handshake message (SERVER_HELLO, 1237 bytes, answers a
+/// CLIENT_HELLO read in the same call), plus a RESET and records.
+const CALL_MARGIN: usize = ossuary_wire::SERVER_HELLO_FRAME_LEN + 1024;
+
 /// An in-memory transport that counts its calls: a `Stream` call that keeps
 /// calling it without moving bytes is caught.
 #[derive(Debug, Default)]
@@ -301,7 +307,7 @@ pub fn io_stream(input: &StreamInput) {
         // Each transport call moves at least one byte or ends the call: the
         // bytes waiting, the bytes to send (handshake messages, records,
         // RESET) and a margin bound them.
-        t.budget = t.unread() + pending + 2 * op_len + 1024;
+        t.budget = t.unread() + pending + 2 * op_len + CALL_MARGIN;
         match op {
             StreamOp::Piece(p) => {
                 let bytes = p.bytes(&expect.frames);
@@ -370,7 +376,7 @@ pub fn io_stream(input: &StreamInput) {
         let pending = stream.connection().pending_output().len();
         let t = stream.get_mut();
         t.calls = 0;
-        t.budget = t.unread() + pending + 1024;
+        t.budget = t.unread() + pending + CALL_MARGIN;
         if !read_once(&mut stream, &mut buf[..4096], &mut released, &expect) {
             break;
         }
