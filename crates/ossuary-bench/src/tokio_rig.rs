@@ -8,7 +8,9 @@
 //! authorizes the client's key; identities are keys loaded once and shared
 //! (`Arc<SecretKey>`), each connection built when its transport is ready,
 //! as a service does. tokio-rustls 0.26 over rustls 0.23 with the aws-lc-rs
-//! provider: TLS 1.3 only, X25519 only (no post-quantum hybrid), Ed25519
+//! provider: TLS 1.3 only, the X25519MLKEM768 group only (post-quantum
+//! hybrid, as every Ossuary handshake is since issue 14; rustls's own first
+//! choice), Ed25519
 //! certificates for both ends under one CA, the server requiring and
 //! verifying the client's certificate, no session tickets, no resumption
 //! (`tls.rs`); the configurations are made once and shared, acceptor and
@@ -51,8 +53,8 @@ impl Peers {
     pub(crate) fn new(pki: &Pki) -> BenchResult<Self> {
         Ok(Self {
             keys: Keys::generate()?,
-            chacha: TlsSetup::new(pki, Provider::AwsLc, Suite::ChaCha20Poly1305, true)?,
-            aes: TlsSetup::new(pki, Provider::AwsLc, Suite::Aes256Gcm, true)?,
+            chacha: TlsSetup::new(pki, Provider::AwsLcMlKem, Suite::ChaCha20Poly1305, true)?,
+            aes: TlsSetup::new(pki, Provider::AwsLcMlKem, Suite::Aes256Gcm, true)?,
         })
     }
 
