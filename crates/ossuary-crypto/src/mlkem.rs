@@ -8,18 +8,23 @@
 //!  .decapsulate(ct) = K                 <-- ct --
 //! ```
 //!
-//! The implementation is RustCrypto's `ml-kem` (docs/PERFORMANCE.md, "ML-KEM-768:
-//! the implementation"), driven through FIPS 203's deterministic internal
-//! functions so that every random byte comes from the caller's RNG:
+//! The implementation (docs/PERFORMANCE.md, "ML-KEM-768: the implementation")
+//! is libcrux-ml-kem with the `libcrux` feature (formally verified, AVX2 code
+//! chosen at run time; ossuary-core's default) and RustCrypto's `ml-kem`
+//! without it (the size-bounded C library). Both are driven through FIPS
+//! 203's deterministic internal functions, so that every random byte comes
+//! from the caller's RNG and both give the same bytes:
 //! `ML-KEM.KeyGen_internal(d, z)` and `ML-KEM.Encaps_internal(ek, m)`.
 
 use core::fmt;
 
-use ml_kem::kem::{Decapsulate, KeyExport};
-use ml_kem::ml_kem_768::{DecapsulationKey, EncapsulationKey};
-use ml_kem::{FromSeed, MlKem768};
 use rand_core::TryCryptoRng;
-use zeroize::{Zeroize, ZeroizeOnDrop, Zeroizing};
+use zeroize::{ZeroizeOnDrop, Zeroizing};
+
+#[cfg(feature = "libcrux")]
+use self::libcrux::{DecapsulationKey, EncapsulationKey};
+#[cfg(not(feature = "libcrux"))]
+use self::rustcrypto::{DecapsulationKey, EncapsulationKey};
 
 use crate::error::Error;
 use crate::lengths::{KEM_CIPHERTEXT_LEN, KEM_ENCAPSULATION_KEY_LEN, KEM_SHARED_SECRET_LEN};
@@ -48,11 +53,7 @@ impl KemDecapsulationKey {
         let mut seed = Zeroizing::new([0u8; 64]);
         rng.try_fill_bytes(seed.as_mut_slice())
             .map_err(|_| Error::Rng)?;
-        let (dk, ek) = MlKem768::from_seed(&(*seed).into());
-        let mut ek_bytes = ek.to_bytes();
-        let ek = ek_bytes.into();
-        // Public, but the copy is left clean like every other temporary.
-        ek_bytes.as_mut_slice().zeroize();
+        let (dk, ek) = DecapsulationKey::from_seed(&seed);
         Ok(Self { dk, ek })
     }
 
@@ -68,15 +69,12 @@ impl KemDecapsulationKey {
     /// implicit rejection), and the handshake then fails at the first AEAD
     /// open.
     pub fn decapsulate(self, ciphertext: &[u8; KEM_CIPHERTEXT_LEN]) -> KemSharedSecret {
-        let mut k = self.dk.decapsulate(&(*ciphertext).into());
-        let shared = KemSharedSecret::from_slice(&k);
-        k.as_mut_slice().zeroize();
-        shared
+        self.dk.decapsulate(ciphertext)
     }
 }
 
-// The decapsulation key wipes itself on drop (ml-kem's `zeroize` feature);
-// `ek` is public.
+// The decapsulation key wipes itself on drop (ml-kem's `zeroize` feature, or
+// the libcrux backend's `Drop`); `ek` is public.
 impl ZeroizeOnDrop for KemDecapsulationKey {}
 
 impl fmt::Debug for KemDecapsulationKey {
@@ -104,9 +102,9 @@ impl KemEncapsulationKey {
     /// one of its 768 12-bit coefficients is not below q = 3329, so that
     /// `ByteEncode12(ByteDecode12(ek)) != ek`.
     pub fn from_bytes(bytes: &[u8; KEM_ENCAPSULATION_KEY_LEN]) -> Result<Self, Error> {
-        EncapsulationKey::new(&(*bytes).into())
+        EncapsulationKey::new(bytes)
             .map(|ek| Self { ek })
-            .map_err(|_| Error::InvalidKemKey)
+            .ok_or(Error::InvalidKemKey)
     }
 
     /// Encapsulates a fresh shared secret to this key: returns the
@@ -125,10 +123,7 @@ impl KemEncapsulationKey {
         let mut m = Zeroizing::new([0u8; 32]);
         rng.try_fill_bytes(m.as_mut_slice())
             .map_err(|_| Error::Rng)?;
-        let (ct, mut k) = self.ek.encapsulate_deterministic(&(*m).into());
-        let shared = KemSharedSecret::from_slice(&k);
-        k.as_mut_slice().zeroize();
-        Ok((ct.into(), shared))
+        Ok(self.ek.encapsulate(&m))
     }
 }
 
@@ -194,5 +189,10 @@ impl fmt::Debug for KemSharedSecret {
     }
 }
 
+#[cfg(feature = "libcrux")]
+mod libcrux;
+// Without `libcrux` the backend; with it, the reference in the tests.
+#[cfg(any(not(feature = "libcrux"), test))]
+mod rustcrypto;
 #[cfg(test)]
 mod tests;

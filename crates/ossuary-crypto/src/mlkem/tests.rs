@@ -117,14 +117,13 @@ proptest! {
 }
 
 /// NIST's ACVP vectors for ML-KEM-768 (tests/vectors/fips203_mlkem768.json,
-/// extracted by extract_fips203.py with every value unchanged).
+/// extracted by extract_fips203.py with every value unchanged), run against
+/// the backend this build uses (`libcrux` or `ml-kem`).
 mod fips203 {
-    use ml_kem::kem::Decapsulate;
-    use ml_kem::ml_kem_768::DecapsulationKey;
     use ossuary_testkit::PresetRng;
     use serde_json::Value;
 
-    use super::super::{KemDecapsulationKey, KemEncapsulationKey};
+    use super::super::{DecapsulationKey, KemDecapsulationKey, KemEncapsulationKey};
     use crate::test_support::{array, hex};
 
     fn vectors() -> Value {
@@ -220,24 +219,106 @@ mod fips203 {
         let tests = group["tests"].as_array().unwrap();
         assert_eq!(tests.len(), 10);
         let dk_bytes = field(group, "dk");
+        // The expanded key is dk_PKE (1152 bytes) || ek || H(ek) || z.
+        let ek_bytes = dk_bytes[1152..1152 + 1184].to_vec();
         for t in tests {
-            let dk: DecapsulationKey = from_expanded(&dk_bytes);
-            let k = dk.decapsulate(&array::<1088>(&field(t, "c")).into());
-            assert_eq!(&k[..], &field(t, "k")[..], "tcId {}", t["tcId"]);
+            let dk = expanded(&dk_bytes, &ek_bytes);
+            let k = dk.decapsulate(&array(&field(t, "c")));
+            assert_eq!(&k.as_bytes()[..], &field(t, "k")[..], "tcId {}", t["tcId"]);
         }
     }
 
-    /// A decapsulation key from FIPS 203's 2400-byte expanded form (the ACVP
-    /// vectors carry no seeds for these tests).
-    #[allow(deprecated)]
-    fn from_expanded(dk: &[u8]) -> DecapsulationKey {
-        DecapsulationKey::from_expanded(&array::<2400>(dk).into()).unwrap()
-    }
-
+    /// A key pair from FIPS 203's 2400-byte expanded form (the ACVP vectors
+    /// carry no seeds for these tests).
     fn expanded(dk: &[u8], ek: &[u8]) -> KemDecapsulationKey {
         KemDecapsulationKey {
-            dk: from_expanded(dk),
+            dk: DecapsulationKey::from_expanded(&array(dk)),
             ek: array(ek),
+        }
+    }
+}
+
+/// With both backends compiled: libcrux-ml-kem and RustCrypto `ml-kem` give
+/// the same bytes for the same seeds, and accept and refuse the same
+/// encapsulation keys.
+#[cfg(feature = "libcrux")]
+mod libcrux_matches_ml_kem {
+    use proptest::prelude::*;
+
+    use super::super::{libcrux, rustcrypto};
+    use crate::lengths::{KEM_CIPHERTEXT_LEN, KEM_ENCAPSULATION_KEY_LEN};
+
+    /// Sets 12-bit coefficient `i` (0..768) of an encapsulation key.
+    fn set_coefficient(ek: &mut [u8; KEM_ENCAPSULATION_KEY_LEN], i: usize, value: u16) {
+        let at = i / 2 * 3;
+        if i.is_multiple_of(2) {
+            ek[at] = value as u8;
+            ek[at + 1] = (ek[at + 1] & 0xF0) | (value >> 8) as u8;
+        } else {
+            ek[at + 1] = (ek[at + 1] & 0x0F) | ((value & 0x0F) << 4) as u8;
+            ek[at + 2] = (value >> 4) as u8;
+        }
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(300))]
+
+        /// ek from KeyGen_internal(d, z); ct and K from Encaps_internal(ek,
+        /// m); K from decapsulating that ct and a ct with one bit flipped
+        /// (implicit rejection, which depends on z): identical.
+        #[test]
+        fn same_bytes(
+            seed in any::<[u8; 64]>(),
+            m in any::<[u8; 32]>(),
+            flip in 0..KEM_CIPHERTEXT_LEN * 8,
+        ) {
+            let (lx_dk, lx_ek) = libcrux::DecapsulationKey::from_seed(&seed);
+            let (rc_dk, rc_ek) = rustcrypto::DecapsulationKey::from_seed(&seed);
+            prop_assert_eq!(&lx_ek[..], &rc_ek[..]);
+
+            let (lx_ct, lx_k) = libcrux::EncapsulationKey::new(&lx_ek).unwrap().encapsulate(&m);
+            let (rc_ct, rc_k) = rustcrypto::EncapsulationKey::new(&rc_ek).unwrap().encapsulate(&m);
+            prop_assert_eq!(&lx_ct[..], &rc_ct[..]);
+            prop_assert_eq!(lx_k.as_bytes(), rc_k.as_bytes());
+
+            let (lx_back, rc_back) = (lx_dk.decapsulate(&lx_ct), rc_dk.decapsulate(&rc_ct));
+            prop_assert_eq!(lx_back.as_bytes(), lx_k.as_bytes());
+            prop_assert_eq!(rc_back.as_bytes(), rc_k.as_bytes());
+
+            let mut bad = lx_ct;
+            bad[flip / 8] ^= 1 << (flip % 8);
+            let (lx_rejected, rc_rejected) = (lx_dk.decapsulate(&bad), rc_dk.decapsulate(&bad));
+            prop_assert_eq!(lx_rejected.as_bytes(), rc_rejected.as_bytes());
+            prop_assert_ne!(lx_rejected.as_bytes(), lx_k.as_bytes());
+        }
+
+        /// A generated key with one coefficient set to any 12-bit value
+        /// (half of them unreduced, 3329..=4095): both accept exactly when
+        /// it is below q.
+        #[test]
+        fn same_modulus_check(
+            seed in any::<[u8; 64]>(),
+            i in 0usize..768,
+            value in prop_oneof![3329u16..4096, 0u16..4096],
+        ) {
+            let (_, mut ek) = rustcrypto::DecapsulationKey::from_seed(&seed);
+            set_coefficient(&mut ek, i, value);
+            let lx = libcrux::EncapsulationKey::new(&ek).is_some();
+            let rc = rustcrypto::EncapsulationKey::new(&ek).is_some();
+            prop_assert_eq!(lx, rc);
+            prop_assert_eq!(lx, value < 3329);
+        }
+
+        /// Any 1184 bytes (almost never a valid key): the same verdict.
+        #[test]
+        fn same_verdict_on_any_bytes(
+            bytes in proptest::collection::vec(any::<u8>(), KEM_ENCAPSULATION_KEY_LEN),
+        ) {
+            let ek: [u8; KEM_ENCAPSULATION_KEY_LEN] = bytes.try_into().unwrap();
+            prop_assert_eq!(
+                libcrux::EncapsulationKey::new(&ek).is_some(),
+                rustcrypto::EncapsulationKey::new(&ek).is_some()
+            );
         }
     }
 }
