@@ -24,22 +24,11 @@ pub(crate) struct Inputs {
     pub(crate) authenticating: bool,
 }
 
-/// The 32 bytes `start, start + 1, ..., start + 31`: easy to spot in a dump.
-pub(crate) const fn counting(start: u8) -> [u8; 32] {
-    let mut out = [0u8; 32];
+/// The `N` bytes `start, start + 1, ...` (wrapping): easy to spot in a dump.
+pub(crate) const fn counting<const N: usize>(start: u8) -> [u8; N] {
+    let mut out = [0u8; N];
     let mut i = 0;
-    while i < 32 {
-        out[i] = start.wrapping_add(i as u8);
-        i += 1;
-    }
-    out
-}
-
-/// The 64 bytes `start, start + 1, ..., start + 63`.
-pub(crate) const fn counting64(start: u8) -> [u8; 64] {
-    let mut out = [0u8; 64];
-    let mut i = 0;
-    while i < 64 {
+    while i < N {
         out[i] = start.wrapping_add(i as u8);
         i += 1;
     }
@@ -54,7 +43,7 @@ pub(crate) const MUTUAL: Inputs = Inputs {
     server_identity_secret: counting(0x00),
     client_ephemeral_secret: counting(0x40),
     client_random: counting(0x60),
-    client_kem_seed: counting64(0x10),
+    client_kem_seed: counting(0x10),
     server_ephemeral_secret: counting(0x80),
     server_kem_randomness: counting(0x90),
     authenticating: true,
@@ -67,7 +56,7 @@ pub(crate) const ANONYMOUS: Inputs = Inputs {
     server_identity_secret: counting(0x00),
     client_ephemeral_secret: counting(0xa0),
     client_random: counting(0xc0),
-    client_kem_seed: counting64(0x30),
+    client_kem_seed: counting(0x30),
     server_ephemeral_secret: counting(0xe0),
     server_kem_randomness: counting(0xf0),
     authenticating: false,
