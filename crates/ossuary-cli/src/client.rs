@@ -16,6 +16,7 @@ use crate::addr::Addr;
 use crate::error::{Error, KeyUse, Refusal, Side};
 use crate::keyfiles::{self, Pin};
 use crate::paths;
+use crate::server::KEY_EXCHANGE;
 
 /// Where the trust in a server comes from.
 #[derive(Debug)]
@@ -361,4 +362,14 @@ fn untrusted(peer: &str, key: &PublicKey, why: Refusal) -> Error {
 /// updated (its updates are single calls), so a poisoned lock is used as is.
 fn lock(list: &Mutex<KnownHosts>) -> MutexGuard<'_, KnownHosts> {
     list.lock().unwrap_or_else(PoisonError::into_inner)
+}
+
+/// The client's one line once the session is up: whom it reached, and how.
+pub(crate) fn announce<IO>(peer: &str, stream: &ossuary_tokio::Stream<IO>) {
+    if let Some(key) = stream.remote_public_key() {
+        eprintln!(
+            "ossuary: connected to {peer}, server {}, {KEY_EXCHANGE}",
+            Fingerprint::of(&key)
+        );
+    }
 }

@@ -7,14 +7,12 @@
 use std::sync::atomic::AtomicU64;
 use std::time::Duration;
 
-use ossuary_core::keys::Fingerprint;
-
 use crate::cli::{ConnectArgs, ListenArgs};
-use crate::client::{Ask, Client, ClientOptions};
+use crate::client::{Ask, Client, ClientOptions, announce};
 use crate::copy::{Activity, CopyError, copy};
 use crate::error::{Error, Side};
 use crate::net::{self, Io, Listener};
-use crate::server::{KEY_EXCHANGE, Server};
+use crate::server::Server;
 use crate::signal::Signals;
 
 /// `ossuary listen`: waits for one connection, then joins it to stdin and
@@ -71,16 +69,6 @@ pub(crate) async fn connect(args: &ConnectArgs, signals: &mut Signals) -> Result
             idle(args.idle.idle_timeout),
         ))
         .await
-}
-
-/// The client's one line once the session is up: whom it reached, and how.
-pub(crate) fn announce<IO>(peer: &str, stream: &ossuary_tokio::Stream<IO>) {
-    if let Some(key) = stream.remote_public_key() {
-        eprintln!(
-            "ossuary: connected to {peer}, server {}, {KEY_EXCHANGE}",
-            Fingerprint::of(&key)
-        );
-    }
 }
 
 /// The idle limit from `--idle-timeout`.

@@ -52,7 +52,7 @@ pub(crate) async fn send(args: &SendArgs, signals: &mut Signals) -> Result<(), E
     let timeout = Duration::from_secs(args.timeouts.connect_timeout);
     let socket = signals.guard(net::connect(&args.addr, timeout)).await?;
     let mut stream = signals.guard(client.connect(socket, &peer)).await?;
-    crate::netcat::announce(&peer, &stream);
+    crate::client::announce(&peer, &stream);
     let step = Step {
         peer: &peer,
         side: Side::Client,
