@@ -53,12 +53,10 @@ fn c_library(args: &[String], extra_rustflags: &str) -> Result {
         }
     }
     util::run(
-        Command::new(util::cargo())
+        shipped::configure(&mut Command::new(util::cargo()), extra_rustflags)
             .args(["bench", "--locked", "--profile", shipped::PROFILE])
             .args(["-p", "ossuary-ffi", "--bench", "c_api", "--"])
             .args(&passed)
-            .env("RUSTFLAGS", shipped::rustflags(extra_rustflags))
-            .env("RUSTC_BOOTSTRAP", "1")
             .current_dir(util::project_root()),
     )?;
     let size = shipped::stripped_so_size(&shipped::build(extra_rustflags)?.dir)?;

@@ -34,13 +34,15 @@ pub(crate) fn out_dir() -> PathBuf {
     util::target_dir().join(PROFILE)
 }
 
-/// `RUSTFLAGS` for the shipped build, with `extra` (such as `-D warnings`) appended.
-pub(crate) fn rustflags(extra: &str) -> String {
-    if extra.trim().is_empty() {
+/// Gives `cmd` the shipped build's environment: its `RUSTFLAGS` with `extra` (such as
+/// `-D warnings`) appended, and `RUSTC_BOOTSTRAP` for the unstable flag among them.
+pub(crate) fn configure<'a>(cmd: &'a mut Command, extra: &str) -> &'a mut Command {
+    let flags = if extra.trim().is_empty() {
         RUSTFLAGS.to_owned()
     } else {
         format!("{RUSTFLAGS} {extra}")
-    }
+    };
+    cmd.env("RUSTFLAGS", flags).env("RUSTC_BOOTSTRAP", "1")
 }
 
 /// What [`build`] produced.
@@ -61,10 +63,8 @@ pub(crate) struct ShippedLibrary {
 /// note when the build is fresh, so the list always comes from the artifacts returned.
 pub(crate) fn build(extra_rustflags: &str) -> Result<ShippedLibrary> {
     let mut cmd = Command::new(util::cargo());
-    cmd.current_dir(util::project_root())
-        .env("RUSTFLAGS", rustflags(extra_rustflags))
-        // For `-Zlocation-detail` on the stable toolchain (see RUSTFLAGS).
-        .env("RUSTC_BOOTSTRAP", "1")
+    configure(&mut cmd, extra_rustflags)
+        .current_dir(util::project_root())
         .args([
             "rustc",
             "--locked",
